@@ -1,0 +1,1 @@
+"""Subcommands of the vle command line, one module each."""
