@@ -49,6 +49,8 @@ def _interpolator(times, array):
 
 def simulate_continuous(model, params, inputs, target, online, record, record_weights):
     """Continuous-time run; see :func:`circuits.reference.simulate` for the arguments."""
+    # NOTE: error feedback (gamma > 0) and time-constant learning run on the grid
+    # schemes only; see docs/limitations.md.
     if online.gamma:
         raise ModelError(
             "the continuous scheme needs gamma = 0: with error feedback into the "
