@@ -9,10 +9,12 @@ class ModelError(VleError, ValueError):
     """An invalid model description.
 
     The message names the file (when there is one), the key and the value, and
-    says what to change.
+    says what to change. ``message`` keeps the text without the file and key
+    prefix, so that a caller can re-raise it with a longer key path.
     """
 
     def __init__(self, message, *, key=None, value=None, source=None):
+        self.message = message
         self.key = key
         self.value = value
         self.source = source

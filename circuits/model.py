@@ -418,21 +418,24 @@ class Model:
             raise ModelError("the model has no populations", key="populations")
         for name in names:
             if names.count(name) > 1:
-                raise ModelError(f"duplicate population name '{name}'",
-                                 key="populations.name", value=name)
+                raise ModelError(
+                    f"duplicate population name '{name}'; give each population its own "
+                    "name",
+                    key=f"populations[{name}].name", value=name,
+                )
         projection_names = [p.name for p in self.projections]
         for name in projection_names:
             if projection_names.count(name) > 1:
                 raise ModelError(
                     f"duplicate projection name '{name}'; give each projection between "
                     "the same populations its own name",
-                    key="projections.name", value=name,
+                    key=f"projections[{name}].name", value=name,
                 )
         clashes = set(names) & set(projection_names)
         if clashes:
             raise ModelError(
                 f"name '{sorted(clashes)[0]}' is used by a population and a projection",
-                key="projections.name", value=sorted(clashes)[0],
+                key=f"projections[{sorted(clashes)[0]}].name", value=sorted(clashes)[0],
             )
         for projection in self.projections:
             for key in ("pre", "post"):
@@ -441,7 +444,7 @@ class Model:
                     raise ModelError(
                         f"projection '{projection.name}' names unknown population "
                         f"'{name}'; known populations: {', '.join(names)}",
-                        key=f"projections.{key}", value=name,
+                        key=f"projections[{projection.name}].{key}", value=name,
                     )
             post = self.population(projection.post)
             pre = self.population(projection.pre)
@@ -449,20 +452,22 @@ class Model:
                 raise ModelError(
                     f"projection '{projection.name}' targets input population "
                     f"'{post.name}'; inputs receive no projections",
-                    key="projections.post", value=post.name,
+                    key=f"projections[{projection.name}].post", value=post.name,
                 )
             expected = (post.size, pre.size)
             if projection.weights.shape != expected:
                 raise ModelError(
                     f"shape mismatch in projection '{projection.name}': weights have "
                     f"shape {projection.weights.shape}, expected (post, pre) = {expected}",
-                    key="projections.weights", value=list(projection.weights.shape),
+                    key=f"projections[{projection.name}].weights",
+                    value=list(projection.weights.shape),
                 )
         for population in self.populations:
             if not population.is_input and not self.projections_to(population.name):
                 raise ModelError(
-                    f"neuron population '{population.name}' receives no projection",
-                    key="projections", value=population.name,
+                    f"neuron population '{population.name}' receives no projection; "
+                    "add a projection to it or remove it",
+                    key=f"populations[{population.name}]", value=population.name,
                 )
 
     def _check_target(self):
@@ -551,6 +556,42 @@ class Model:
         return order
 
     # --- time grid -------------------------------------------------------------------
+
+    def check_step(self, scheme=None):
+        """Reject time constants shorter than dt under the euler scheme.
+
+        Forward Euler on tau du/dt = -u + I is unstable for dt >= 2 tau and
+        overshoots the fixed point for dt > tau, so every tau_m and tau_r must
+        be at least dt. The other schemes integrate the linear part exactly
+        and accept any dt.
+
+        Parameters
+        ----------
+        scheme : {"euler", "exact", "continuous"}, optional
+            Scheme to check for; the model's own ``scheme`` by default.
+
+        Raises
+        ------
+        ModelError
+            Naming the population and time constant, with the factor by which
+            dt has to shrink.
+        """
+        scheme = self.scheme if scheme is None else scheme
+        if scheme != "euler":
+            return
+        for population in self.neurons:
+            for key in ("tau_m", "tau_r"):
+                tau = float(getattr(population, key).min())
+                # A relative margin lets tau = dt pass despite rounding of unit strings.
+                if tau < self.dt * (1 - 1e-9):
+                    raise ModelError(
+                        f"{key} = {tau:g} s is shorter than dt = {self.dt:g} s; the "
+                        "euler scheme needs tau >= dt (it is unstable for dt >= 2*tau); "
+                        f"shrink dt by a factor of at least {self.dt / tau:.3g} (to "
+                        f"dt <= {tau:g} s, better tau/10) or use the \"exact\" scheme",
+                        key=f"populations[{population.name}].{key}", value=tau,
+                    )
+
 
     @property
     def n_steps(self):

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from .errors import DivergenceError, ModelError
 from .model import ONLINE_ERROR_MODES, SCHEMES
+from .optimizers import make_optimizer
 from .phi import phi as phi_function
 from .phi import phi_prime as phi_prime_function
 from .traces import Traces
@@ -60,6 +61,8 @@ class Online:
     eta_tau_m, eta_tau_r, tau_min : time-constant learning and its clamp
     learn_biases : whether biases learn together with weights
     start : time (s) from which plasticity is on
+    optimizer : object with ``step(key, value, descent, rate)`` (see
+        :mod:`circuits.optimizers`), or None for the built-in SGD update
     """
 
     errors: str | None = None
@@ -71,6 +74,7 @@ class Online:
     tau_min: float | None = None
     learn_biases: bool = True
     start: float = 0.0
+    optimizer: object = None
 
     @property
     def plastic(self):
@@ -93,7 +97,7 @@ class Online:
             errors=mode, gamma=learning.gamma, eta=learning.eta,
             eta_tau_m=learning.eta_tau_m, eta_tau_r=learning.eta_tau_r,
             tau_min=learning.tau_min, learn_biases=learning.learn_biases,
-            start=learning.start,
+            start=learning.start, optimizer=make_optimizer(learning),
         )
 
 
@@ -296,7 +300,7 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
                     "the gle and le variants only",
                     key="variant", value="nla",
                 )
-    _check_step(model, scheme)
+    model.check_step(scheme)
     params = params or Parameters(model)
     record = set(record) | ({"e"} if online.errors else set())
     if scheme == "continuous":
@@ -310,23 +314,6 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
     traces.meta.update({"backend": "reference", "scheme": scheme, "model": model.name})
     traces.params = params
     return traces
-
-
-def _check_step(model, scheme):
-    """Reject dt ≥ 2τ under euler, where the update is unstable."""
-    if scheme != "euler":
-        return
-    for population in model.neurons:
-        for key in ("tau_m", "tau_r"):
-            tau = getattr(population, key).min()
-            if model.dt >= 2 * tau:
-                raise ModelError(
-                    f"population '{population.name}': {key} = {tau:g} s is too short "
-                    f"for dt = {model.dt:g} s under the euler scheme (unstable for "
-                    f"dt >= 2*tau); shrink dt by at least {model.dt / tau:.3g}x, for "
-                    "example to tau/10, or use --scheme exact",
-                    key=f"populations.{population.name}.{key}", value=float(tau),
-                )
 
 
 def _simulate_grid(model, params, scheme, inputs, target, online, record,
@@ -421,6 +408,7 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
                 udot = (current_now[name] - u_old) / params.tau_m[name]
                 _plasticity(model, params, population, online, pre_rates, error_now,
                             alpha_now, udot)
+                _check_parameters(model, params, name, n)
     traces = Traces(t=times)
     for key, value in out.items():
         traces.data[key] = value[:, 0] if (batch == 1 and value.ndim == 3
@@ -468,7 +456,17 @@ def _record_step(out, n, name, record, u, v, ubreve, rate, error, alpha, current
 
 
 def _plasticity(model, params, population, online, pre_rates, errors, alphas, udot):
-    """One SGD step of Ẇ = η e rᵀ, ḃ = η e, τ̇_m = −η_τ e u̇, τ̇_r = +η_τ α u̇."""
+    """One step of Ẇ = η e rᵀ, ḃ = η e, τ̇_m = −η_τ e u̇, τ̇_r = +η_τ α u̇.
+
+    Without ``online.optimizer`` this is SGD with step η·dt. With an optimizer
+    the batch-mean descent directions go to ``optimizer.step`` with the same
+    step size. Learned time constants are clamped to at least ``tau_min``
+    after every update in both cases.
+    """
+    if online.optimizer is not None:
+        _optimizer_step(model, params, population, online, pre_rates, errors, alphas,
+                        udot)
+        return
     name = population.name
     dt = model.dt
     error = errors[name]
@@ -487,3 +485,35 @@ def _plasticity(model, params, population, online, pre_rates, errors, alphas, ud
         params.tau_r[name] = np.maximum(
             params.tau_r[name] + online.eta_tau_r * dt * (alphas[name] * udot).mean(axis=0),
             online.tau_min)
+
+
+def _optimizer_step(model, params, population, online, pre_rates, errors, alphas, udot):
+    """The updates of :func:`_plasticity` delegated to ``online.optimizer``."""
+    name = population.name
+    dt = model.dt
+    error = errors[name]
+    step = online.optimizer.step
+    if online.eta > 0:
+        for q in model.projections_to(name):
+            if q.plastic:
+                step(f"w/{q.name}", params.weights[q.name],
+                     error.T @ pre_rates[q.pre] / error.shape[0], online.eta * dt)
+        if online.learn_biases:
+            step(f"b/{name}", params.bias[name], error.mean(axis=0), online.eta * dt)
+    if online.eta_tau_m > 0:
+        step(f"tau_m/{name}", params.tau_m[name], -(error * udot).mean(axis=0),
+             online.eta_tau_m * dt)
+        np.maximum(params.tau_m[name], online.tau_min, out=params.tau_m[name])
+    if online.eta_tau_r > 0:
+        step(f"tau_r/{name}", params.tau_r[name], (alphas[name] * udot).mean(axis=0),
+             online.eta_tau_r * dt)
+        np.maximum(params.tau_r[name], online.tau_min, out=params.tau_r[name])
+
+
+def _check_parameters(model, params, name, step):
+    """Raise DivergenceError when a parameter of population ``name`` is not finite."""
+    for q in model.projections_to(name):
+        _check_finite(name, params.weights[q.name], step, model.dt, f"w/{q.name}")
+    _check_finite(name, params.bias[name], step, model.dt, "b")
+    _check_finite(name, params.tau_m[name], step, model.dt, "tau_m")
+    _check_finite(name, params.tau_r[name], step, model.dt, "tau_r")

@@ -36,6 +36,10 @@ def _brian_unit(expression, key, value, source):
         for name in dir(brian_units)
         if isinstance(getattr(brian_units, name), Unit)
     }
+    # Brian2 has no unit called "s"; model files write "1 s" for one second.
+    namespace.setdefault("s", brian_units.second)
+    # Spaces around operators ("1 / second") are dropped; the others multiply ("kg m").
+    expression = re.sub(r"\s*(\*\*|[*/()])\s*", r"\1", expression.strip())
     tokens = re.split(r"(\*\*|[*/()])", expression.replace(" ", "*"))
     for token in tokens:
         token = token.strip()
@@ -44,7 +48,7 @@ def _brian_unit(expression, key, value, source):
         if token not in namespace:
             raise UnitError(
                 f"unknown unit '{token}' in {value!r}; use Brian2 unit names such as "
-                "ms, second, Hz, mV, pF, nS, Mohm, nA",
+                "s, ms, second, Hz, mV, pF, nS, Mohm, nA",
                 key=key, value=value, source=source,
             )
     try:
