@@ -1,0 +1,80 @@
+"""Optimizers that apply a descent direction to a parameter array in place.
+
+Every optimizer takes the *descent direction* d (an estimate of −∂L/∂θ, for
+example the batch mean of e r_preᵀ) and a step size, and moves θ along it.
+The online plasticity of :mod:`circuits.reference` calls :meth:`step` once
+per grid step with step size η·dt; offline (adjoint) training calls it once
+per run with step size η. Without an optimizer object the reference keeps
+its built-in SGD update θ ← θ + η dt d, so that other back ends can
+reproduce it step for step.
+"""
+
+import numpy as np
+
+from .errors import ModelError
+
+
+class SGD:
+    """Plain gradient descent: θ ← θ + rate·d."""
+
+    name = "sgd"
+
+    def step(self, key, value, descent, rate):
+        """Move ``value`` (changed in place) by ``rate`` times ``descent``."""
+        value += rate * descent
+        return value
+
+    def reset(self):
+        """Forget the optimizer state (SGD has none)."""
+
+
+class Adam:
+    """Adam with bias correction, one moment pair per parameter key.
+
+    With g = −d the update is m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+    θ ← θ − rate·m̂/(√v̂ + ε), where m̂ and v̂ are the bias-corrected moments.
+    Because the Adam step does not scale with |g|, ``rate`` is the step size
+    itself: η·dt per grid step online, η per run offline.
+    """
+
+    name = "adam"
+
+    def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        for key, value in (("adam_beta1", beta1), ("adam_beta2", beta2)):
+            if not 0.0 <= value < 1.0:
+                raise ModelError(f"{key} must lie in [0, 1), got {value!r}", key=key,
+                                 value=value)
+        if not epsilon > 0:
+            raise ModelError(f"adam_epsilon must be positive, got {epsilon!r}",
+                             key="adam_epsilon", value=epsilon)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.reset()
+
+    def reset(self):
+        """Forget the moments and step counts."""
+        self.moments = {}
+
+    def step(self, key, value, descent, rate):
+        """Apply one Adam update to ``value`` (in place) for the parameter ``key``."""
+        gradient = -np.asarray(descent, dtype=float)
+        first, second, count = self.moments.get(
+            key, (np.zeros_like(gradient), np.zeros_like(gradient), 0))
+        first = self.beta1 * first + (1.0 - self.beta1) * gradient
+        second = self.beta2 * second + (1.0 - self.beta2) * gradient**2
+        count += 1
+        self.moments[key] = (first, second, count)
+        first_hat = first / (1.0 - self.beta1**count)
+        second_hat = second / (1.0 - self.beta2**count)
+        value -= rate * first_hat / (np.sqrt(second_hat) + self.epsilon)
+        return value
+
+
+def make_optimizer(learning, *, explicit_sgd=False):
+    """Build the optimizer named by a model's [learning] table.
+
+    Returns None for SGD unless ``explicit_sgd`` is set, so that the online
+    reference keeps its built-in SGD update.
+    """
+    if learning is None or learning.optimizer == "sgd":
+        return SGD() if explicit_sgd else None
+    return Adam(learning.adam_beta1, learning.adam_beta2, learning.adam_epsilon)
