@@ -74,7 +74,7 @@ def input_equations(population):
                    "input signal sampled every dt")])
 
 
-def neuron_equations(model, population, errors=None, gamma=0.0):
+def neuron_equations(model, population, errors=None, gamma=0.0, learn_tau=False):
     """Equation text of one neuron population of the rate back end.
 
     Parameters
@@ -84,6 +84,9 @@ def neuron_equations(model, population, errors=None, gamma=0.0):
     errors : {None, "local", "instantaneous", "local_gain"}
     gamma : float
         Error feedback into the membrane (0 leaves the term out).
+    learn_tau : bool
+        Time constants learn: they lose the ``(constant)`` flag, and the
+        step's u̇ and alpha are stored for the update at the end of the step.
     """
     name = population.name
     incoming = model.projections_to(name)
@@ -106,8 +109,12 @@ def neuron_equations(model, population, errors=None, gamma=0.0):
         source = "r_stored" if not model.population(q.pre).is_input else "r"
         rows.append((input_name(q), "1", f"W {source}_pre summed by Synapses {q.name}"))
     rows.append(("b", "1", "bias"))
-    rows.append(("tau_m", "second (constant)", "membrane time constant"))
-    rows.append(("tau_r", "second (constant)", "prospective time constant"))
+    flag = "" if learn_tau else " (constant)"
+    rows.append(("tau_m", f"second{flag}", "membrane time constant"))
+    rows.append(("tau_r", f"second{flag}", "prospective time constant"))
+    if learn_tau:
+        rows.append(("udot_next", "1/second", "du/dt of this step, for tau learning"))
+        rows.append(("alpha_next", "1", "alpha of this step, for tau_r learning"))
     if model.projections_from(name):
         rows.append(("r_stored", "1", "rate of the previous step, read downstream"))
         rows.append(("r_next", "1", "rate of this step, stored at the end of the step"))

@@ -47,11 +47,6 @@ def check_supported(model, online, batch):
             "needs a softmax across neurons, which the Brian2 back end does not "
             "generate; use loss = \"mse\" or the reference back end",
             key="target.loss", value="cross_entropy")
-    if online.eta_tau_m > 0 or online.eta_tau_r > 0:
-        raise ModelError(
-            "time-constant learning is not available in the Brian2 back end; set "
-            "eta_tau_m = eta_tau_r = 0 or use the reference back end",
-            key="learning.eta_tau_m")
     if batch != 1:
         raise ModelError(
             f"the Brian2 back end runs one input sequence at a time, got a batch of "
@@ -147,6 +142,16 @@ def _group_spec(model, population, online, method, u0, r0, record_weights):
                           "learn_from_s": float(online.start) - 1e-12})
         end.append("b += eta*dt*e_next*int(t >= learn_from)")
         final.append("b")
+    learn_tau = online.eta_tau_m > 0 or online.eta_tau_r > 0
+    if learn_tau:
+        before += ["udot_next = (I - u)/tau_m", "alpha_next = alpha"]
+        # eta_tau is stored in seconds so that eta_tau*dt*e*udot has the unit of tau.
+        namespace.update({"tau_min_s": float(online.tau_min),
+                          "eta_tau_m_s": float(online.eta_tau_m),
+                          "eta_tau_r_s": float(online.eta_tau_r),
+                          "learn_from_s": float(online.start) - 1e-12})
+        end.extend(_tau_learning(online))
+        final += ["tau_m", "tau_r"]
     operations = []
     if before:
         operations.append(["before_groups", 0, "\n".join(before)])
@@ -154,12 +159,27 @@ def _group_spec(model, population, online, method, u0, r0, record_weights):
         operations.append(["end", 0, "\n".join(end)])
     return {
         "name": name, "size": population.size, "method": method,
-        "equations": eq.neuron_equations(model, population, online.errors, online.gamma),
+        "equations": eq.neuron_equations(model, population, online.errors, online.gamma,
+                                         learn_tau),
         "namespace": namespace, "seconds": ["tau_m", "tau_r"],
         "values": {k: np.asarray(v, dtype=float).tolist() for k, v in values.items()},
         "operations": operations, "final": final,
         "record": record + (["b"] if record_weights else []),
     }
+
+
+def _tau_learning(online):
+    """Code of tau_m ← max(tau_m − eta_tau_m dt e u̇, tau_min), tau_r likewise with +alpha."""
+    lines = []
+    for tau, rate, sign, signal in (("tau_m", online.eta_tau_m, "-", "e_next"),
+                                    ("tau_r", online.eta_tau_r, "+", "alpha_next")):
+        if rate <= 0:
+            continue
+        lines += [
+            f"{tau}_new = {tau} {sign} eta_{tau}*dt*{signal}*udot_next*int(t >= learn_from)",
+            f"{tau} = {tau}_new*int({tau}_new >= tau_min) + tau_min*int({tau}_new < tau_min)",
+        ]
+    return lines
 
 
 def _synapse_spec(model, projection, online, record_weights):
@@ -203,6 +223,9 @@ def traces_from(model, result, info):
             params.weights[name] = value.reshape(params.weights[name].shape)
         elif key.startswith("final_b/"):
             params.bias[key.split("/", 1)[1]] = value
+        elif key.startswith(("final_tau_m/", "final_tau_r/")):
+            variable, name = key[len("final_"):].split("/", 1)
+            getattr(params, variable)[name] = value
     traces.params = params
     traces.meta.update({"backend": "brian2", "model": model.name, **info})
     return traces
