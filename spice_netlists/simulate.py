@@ -1,0 +1,140 @@
+"""Run a model as a circuit in ngspice and return traces in model units and model time."""
+
+import numpy as np
+
+from circuits.errors import SimulationError
+from circuits.traces import Traces
+
+from .ac import build_ac_netlist
+from .builder import build_netlist
+from .runner import DEFAULT_TIMEOUT, run_ngspice
+
+
+def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=None,
+                     timeout=DEFAULT_TIMEOUT, *, eta=None, gain=None, executable=None,
+                     spice_options=None):
+    """Simulate ``model`` in ngspice and return :class:`circuits.traces.Traces`.
+
+    The deck is built by :func:`~spice_netlists.build_netlist`; node voltages
+    are divided by ``unit_voltage`` and circuit times by ``time_scale``, then
+    interpolated linearly (``np.interp``) from ngspice's own time points onto
+    ``model.times()``. The run starts from capacitor initial conditions
+    (``uic``), for which ngspice stores no t = 0 row: the capacitor states
+    (u, w, b) are prepended with their initial values, the other vectors
+    with a linear extrapolation of their first two points.
+
+    Parameters
+    ----------
+    model : circuits.model.Model
+    errors : {"local", "instantaneous", "local_gain"}, optional
+        Add error neurons; their outputs are returned as ``e/<population>``.
+    inputs : dict, optional
+        Population name → array (T, N) on ``model.times()``, replacing its signal.
+    plasticity : bool
+        Learn weights (and biases) on the circuit; returns ``w/<projection>``
+        with shape (T, post, pre) and ``b/<population>``.
+    readout : {"algebraic", "capacitor_current", "lag_network"}, optional
+        Defaults to ``model.circuit.readout``.
+    timeout : float
+        Seconds before ngspice is stopped.
+    eta, gain
+        Learning rate and ``local_gain`` gains, see :func:`build_netlist`.
+    executable : str, optional
+        ngspice executable (default: ``ngspice`` on PATH).
+    spice_options : dict, optional
+        ``.options`` values, e.g. ``{"reltol": 1e-6}``.
+
+    Returns
+    -------
+    Traces
+        ``t``, ``u/P``, ``ubreve/P``, ``r/P`` for every population, and
+        ``meta["ngspice_version"]``.
+    """
+    net = build_netlist(model, errors=errors, plasticity=plasticity, readout=readout,
+                        inputs=inputs, eta=eta, gain=gain)
+    net.options.update(spice_options or {})
+    result = run_ngspice(net.render(), timeout=timeout, executable=executable,
+                         expected=["time", *_vector_names(net.probes)])
+    traces = traces_from_vectors(model, net, result.plots[0].vectors)
+    traces.meta.update({
+        "backend": "ngspice", "ngspice_version": result.version, "model": model.name,
+        "readout": readout or model.circuit.readout, "errors": errors or "none",
+        "plasticity": bool(plasticity), "ngspice_points": len(result.plots[0]["time"]),
+        "ngspice_warnings": len(result.warnings),
+    })
+    return traces
+
+
+def _vector_names(probes):
+    for names in probes.values():
+        for entry in names:
+            if isinstance(entry, list):
+                yield from entry
+            else:
+                yield entry
+
+
+def traces_from_vectors(model, net, vectors):
+    """Convert raw vectors (volts, circuit seconds) to traces on ``model.times()``."""
+    volts, s = model.circuit.unit_voltage, model.circuit.time_scale
+    times = model.times()
+    raw_time = np.asarray(vectors["time"], dtype=float).real / s
+    prepend = raw_time[0] > 0
+    grid = np.concatenate([[0.0], raw_time]) if prepend else raw_time
+    traces = Traces(t=times)
+
+    def resample(name, initial):
+        values = np.asarray(vectors[name], dtype=float).real / volts
+        if prepend:
+            if initial is None:
+                slope = (values[1] - values[0]) / (raw_time[1] - raw_time[0]) \
+                    if len(values) > 1 else 0.0
+                initial = values[0] - slope * raw_time[0]
+            values = np.concatenate([[initial], values])
+        return np.interp(times, grid, values)
+
+    for key, names in net.probes.items():
+        initial = net.initial.get(key)
+        if names and isinstance(names[0], list):
+            array = np.empty((len(times), len(names), len(names[0])))
+            for i, row in enumerate(names):
+                for j, name in enumerate(row):
+                    array[:, i, j] = resample(name, None if initial is None
+                                              else initial[i, j])
+        else:
+            array = np.column_stack([resample(name, None if initial is None else initial[i])
+                                     for i, name in enumerate(names)])
+        if not np.all(np.isfinite(array)) or np.any(np.abs(array) >= 1e30):
+            raise SimulationError(
+                f"ngspice trace {key} contains non-finite or huge values (>= 1e30); check "
+                "the weights, the learning rate and the behavioural-source arguments")
+        traces.data[key] = array
+    return traces
+
+
+def write_deck(model, path, analysis="tran", errors=None, readout=None):
+    """Write the deck of ``model`` to ``path`` (via a temporary file) and return the path.
+
+    The deck runs as is with ``ngspice -b deck.cir``. ``analysis="ac"`` writes
+    the frequency response of the first neuron of the first neuron population.
+    """
+    net = build_netlist(model, errors=errors, analysis=analysis, readout=readout)
+    return net.write(path)
+
+
+def ac_response(model, population=None, neuron=0, frequencies=(1.0,), readout=None,
+                timeout=DEFAULT_TIMEOUT, executable=None):
+    """Complex frequency response ŭ/I of one neuron at model ``frequencies`` (Hz).
+
+    Returns
+    -------
+    numpy.ndarray of complex, shape (len(frequencies),)
+    """
+    frequencies = np.atleast_1d(np.asarray(frequencies, dtype=float))
+    net = build_ac_netlist(model, readout=readout, population=population, neuron=neuron,
+                           frequencies=frequencies)
+    name = net.probes["H"][0]
+    result = run_ngspice(net.render(), timeout=timeout, executable=executable,
+                         expected=["frequency", name, "v(in)"])
+    response = [plot[name] / plot["v(in)"] for plot in result.plots]
+    return np.concatenate(response)
