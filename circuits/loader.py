@@ -205,7 +205,15 @@ def _label(index, candidate):
 
 def _populations(ctx, value, dt):
     tables = _table_list(ctx, value, "populations")
-    return [_population(ctx, table, index, dt) for index, table in enumerate(tables)]
+    populations = []
+    for index, table in enumerate(tables):
+        population = _population(ctx, table, index, dt)
+        if population.name in [p.name for p in populations]:
+            fail(ctx, f"populations[{population.name}].name",
+                 f"duplicate population name '{population.name}'; give each population "
+                 "its own name", population.name)
+        populations.append(population)
+    return populations
 
 
 def _population(ctx, table, index, dt):
@@ -227,6 +235,7 @@ def _population(ctx, table, index, dt):
                          '{ kind = "sines", amplitude = 1.0, frequency = "0.5 Hz" }')
         values["signal"] = fields.parse_signal(ctx, signal, size, dt, f"{prefix}.signal")
     else:
+        require(ctx, table, "tau_m", prefix, '"10 ms"')
         for key in ("tau_m", "tau_r"):
             if key in table:
                 values[key] = fields.quantities(ctx, table[key], "time", f"{prefix}.{key}")
@@ -316,8 +325,8 @@ def _weight_matrix(ctx, value, shape, key):
         hint = "; it looks transposed: write one row per post neuron" \
             if array.shape == (pre, post) else ""
         fail(ctx, key, f"shape mismatch: weights have shape {array.shape}, expected "
-                       f"(post, pre) = {shape}, a list of {post} rows of {pre} "
-                       f"numbers{hint}", value)
+                       f"(post, pre) = {shape}, one row per post neuron and one column "
+                       f"per pre neuron{hint}", value)
     return array
 
 

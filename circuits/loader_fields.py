@@ -64,8 +64,9 @@ def located(ctx, prefix):
         if error.source is not None:
             raise
         parts = [part for part in (prefix, error.key) if part]
-        message = error.message
-        if error.value is not None and value_text(error.value) not in message:
+        message = " ".join(error.message.split())  # one line, also for array reprs
+        shown = value_text(error.value) in message or "got " in message
+        if error.value is not None and not shown:
             message = f"{message} (got {value_text(error.value)})"
         raise type(error)(message, key=".".join(parts) or None, value=error.value,
                           source=ctx.source) from error
@@ -87,7 +88,7 @@ def require(ctx, table, key, prefix, what="a value"):
     """Return ``table[key]`` or raise an error naming the missing key."""
     if key not in table:
         path = f"{prefix}.{key}" if prefix else key
-        where = f"[{prefix}]" if prefix else "the top level"
+        where = prefix if prefix else "the top level"
         fail(ctx, path, f"missing required key '{key}' in {where}; add {key} = {what}")
     return table[key]
 

@@ -68,7 +68,10 @@ def check_positive(value, key, *, allow_zero=False):
     bad = array < 0 if allow_zero else array <= 0
     if np.any(bad):
         sign = "non-negative" if allow_zero else "positive"
-        raise ModelError(f"value must be {sign}, got {value!r}", key=key, value=value)
+        index = int(np.flatnonzero(bad)[0])
+        where = f" at index {index}" if array.ndim else ""
+        raise ModelError(f"value must be {sign}, got {array.flat[index]:g}{where}",
+                         key=key, value=value)
     return value
 
 
