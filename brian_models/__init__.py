@@ -9,7 +9,7 @@ Public functions:
 """
 
 from .api import simulate_rate, simulate_spiking
-from .equations import equations
+from .generate import equations
 from .export import write_script
 
 __all__ = ["equations", "simulate_rate", "simulate_spiking", "write_script"]

@@ -28,7 +28,7 @@ from circuits import reference as ref
 from circuits.errors import ModelError
 from circuits.traces import Traces
 
-from . import equations as eq
+from . import generate as eq
 
 SCHEME_METHODS = {"euler": "euler", "exact": "exponential_euler"}
 
