@@ -19,6 +19,7 @@ COMMANDS = {
     "validate": "validate",
     "simulate": "simulate",
     "export": "export",
+    "crosscheck": "crosscheck",
 }
 
 
