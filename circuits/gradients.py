@@ -39,6 +39,8 @@ Modes:
     rounding.
 """
 
+import logging
+
 import numpy as np
 
 from . import adjoint as adj
@@ -47,6 +49,7 @@ from .errors import ModelError
 from .model import ERROR_MODES
 from .traces import Traces
 
+logger = logging.getLogger(__name__)
 GRADIENT_MODES = ERROR_MODES + ("discrete",)
 FORWARD_RECORD = ("u", "ubreve", "r", "I", "loss")
 
@@ -169,22 +172,27 @@ def _forward_traces(forward):
     return traces
 
 
-def descent_directions(traces):
-    """D_W, D_b, D_τm, D_τr from error traces (β included; see the module docstring)."""
+def descent_directions(traces, start=0.0):
+    """D_W, D_b, D_τm, D_τr from error traces (β included; see the module docstring).
+
+    Steps before ``start`` (s) do not contribute.
+    """
     forward = traces.meta["forward"]
     model, dt = forward.model, forward.dt
     batch = forward.batch
+    weight = dt * (traces.t >= start - 1e-12)[:, None, None]
     result = {}
     for q in model.projections:
         error = traces[f"e/{q.post}"]
-        result[f"w/{q.name}"] = dt * np.einsum("tbi,tbj->ij", error,
-                                               forward.pre[q.name]) / batch
+        result[f"w/{q.name}"] = np.einsum("tbi,tbj->ij", weight * error,
+                                          forward.pre[q.name]) / batch
     for p in model.neurons:
-        error, alpha = traces[f"e/{p.name}"], traces[f"alpha/{p.name}"]
+        error = weight * traces[f"e/{p.name}"]
+        alpha = weight * traces[f"alpha/{p.name}"]
         udot = forward.udot(p.name)
-        result[f"b/{p.name}"] = dt * error.sum(axis=(0, 1)) / batch
-        result[f"tau_m/{p.name}"] = -dt * (error * udot).sum(axis=(0, 1)) / batch
-        result[f"tau_r/{p.name}"] = dt * (alpha * udot).sum(axis=(0, 1)) / batch
+        result[f"b/{p.name}"] = error.sum(axis=(0, 1)) / batch
+        result[f"tau_m/{p.name}"] = -(error * udot).sum(axis=(0, 1)) / batch
+        result[f"tau_r/{p.name}"] = (alpha * udot).sum(axis=(0, 1)) / batch
     return result
 
 
@@ -268,6 +276,7 @@ def parameter_array(params, key):
 def _grid_scheme(model, scheme):
     scheme = scheme or model.scheme
     if scheme == "continuous":
+        logger.info("gradients use the exact grid scheme in place of 'continuous'")
         scheme = "exact"
     if scheme not in ("euler", "exact"):
         raise ModelError(f"gradients run on the euler or exact grid, not {scheme!r}",

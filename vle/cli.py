@@ -20,6 +20,8 @@ COMMANDS = {
     "simulate": "simulate",
     "export": "export",
     "crosscheck": "crosscheck",
+    "train": "train",
+    "gradcheck": "gradcheck",
 }
 
 

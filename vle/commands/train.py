@@ -1,0 +1,52 @@
+"""``vle train MODEL.toml --errors MODE --out trained.toml``: learn and write the result.
+
+Online modes (local, instantaneous, local_gain) update the parameters at
+every grid step; ``adjoint`` updates them once per run (epoch) from the
+offline adjoint. The trained model is written in the model format.
+"""
+
+from pathlib import Path
+
+from circuits import gradients as grad
+from circuits.errors import ModelError
+from circuits.loader import load_model
+from circuits.model import ERROR_MODES, OPTIMIZERS, SCHEMES
+from circuits.training import train
+from circuits.writer import save_model
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "train", help="train a model with one error mode and write the learned model")
+    parser.add_argument("model", help="model file (TOML) with [target] and [learning]")
+    parser.add_argument("--errors", choices=ERROR_MODES, default=None,
+                        help="error mode (default: the model's [learning] errors)")
+    parser.add_argument("--out", "-o", default="trained.toml",
+                        help="output model file (default: trained.toml)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="number of runs over the input (default: [learning] epochs)")
+    parser.add_argument("--eta", type=float, default=None,
+                        help="weight and bias learning rate in 1/s (default: [learning] eta)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
+                        help="optimizer (default: [learning] optimizer)")
+    parser.add_argument("--scheme", choices=SCHEMES[:2], default=None,
+                        help="grid scheme (default: the model's; continuous runs as exact)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar")
+
+
+def run(args):
+    out = Path(args.out)
+    if not out.resolve().parent.is_dir():
+        raise ModelError(f"the folder of the output file '{out}' does not exist; create "
+                         "it first", key="--out", value=str(out))
+    model = load_model(args.model)
+    before = grad.loss(model, scheme=args.scheme)
+    trained, history = train(model, args.errors, args.epochs, scheme=args.scheme,
+                             progress=not args.no_progress, eta=args.eta,
+                             optimizer=args.optimizer)
+    after = grad.loss(trained, scheme=args.scheme)
+    save_model(trained, out)
+    print(f"loss before {before:.6g}, after {after:.6g} ({len(history['loss'])} epochs, "
+          f"{history['seconds']:.1f} s); wrote {out}")
+    return 0
