@@ -261,7 +261,9 @@ def _projections(ctx, value, populations):
 
 
 def _projection(ctx, table, index, sizes):
-    default_name = f"{table.get('pre')}_to_{table.get('post')}"
+    pre, post = table.get("pre"), table.get("post")
+    default_name = f"{pre}_to_{post}" if isinstance(pre, str) and isinstance(post, str) \
+        else None
     prefix = f"projections[{_label(index, table.get('name', default_name))}]"
     check_keys(ctx, table, PROJECTION_KEYS, prefix)
     ends = {}

@@ -2,7 +2,7 @@
 
 Every reader takes the key path of the value (``populations[hidden].tau_m``)
 and the :class:`LoadContext` of the file, so that each error names the file,
-the key and the value, and says what to write instead.
+the key and the value, and suggests what to write instead.
 """
 
 import difflib
@@ -28,7 +28,7 @@ _MAX_VALUE_TEXT = 60
 
 @dataclass(frozen=True)
 class LoadContext:
-    """Where a table comes from: the file shown in messages and the folder of relative paths."""
+    """Origin of a table: the file named in messages and the folder of relative paths."""
 
     source: str | None
     base_dir: Path
@@ -65,8 +65,8 @@ def located(ctx, prefix):
             raise
         parts = [part for part in (prefix, error.key) if part]
         message = " ".join(error.message.split())  # one line, also for array reprs
-        shown = value_text(error.value) in message or "got " in message
-        if error.value is not None and not shown:
+        value_in_message = value_text(error.value) in message or "got " in message
+        if error.value is not None and not value_in_message:
             message = f"{message} (got {value_text(error.value)})"
         raise type(error)(message, key=".".join(parts) or None, value=error.value,
                           source=ctx.source) from error
@@ -84,12 +84,12 @@ def check_keys(ctx, table, allowed, prefix):
         fail(ctx, path, f"unknown key '{key}'; {hint}", table[key])
 
 
-def require(ctx, table, key, prefix, what="a value"):
-    """Return ``table[key]`` or raise an error naming the missing key."""
+def require(ctx, table, key, prefix, example="a value"):
+    """Return ``table[key]`` or raise an error naming the missing key and an ``example`` value."""
     if key not in table:
         path = f"{prefix}.{key}" if prefix else key
         where = prefix if prefix else "the top level"
-        fail(ctx, path, f"missing required key '{key}' in {where}; add {key} = {what}")
+        fail(ctx, path, f"missing required key '{key}' in {where}; add {key} = {example}")
     return table[key]
 
 
@@ -155,7 +155,7 @@ def per_neuron_values(ctx, value, size, dimension, key):
 
 
 def resolve_path(ctx, value, key):
-    """Return the path ``value`` relative to the folder of the model file, resolved."""
+    """Resolve the path ``value`` against the folder of the model file."""
     path = Path(string(ctx, value, key)).expanduser()
     if not path.is_absolute():
         path = ctx.base_dir / path

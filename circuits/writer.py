@@ -66,6 +66,8 @@ def save_model(model, path):
         + (f" from {model.source}" if model.source else "")
         + ".\n# The format is described in docs/model-format.md.\n\n"
     )
+    # NOTE: tomli_w puts every list element on its own line and writes signals as
+    # sub-tables, so large weight matrices make long files; comments are not kept.
     text = header + tomli_w.dumps(table)
     handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.",
                                          suffix=".tmp")

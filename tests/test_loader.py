@@ -465,6 +465,8 @@ def test_cycle(tmp_path):
     (lambda t: t["populations"][1].pop("size"), "populations[hidden].size"),
     (lambda t: t["populations"][1].pop("tau_m"), "populations[hidden].tau_m"),
     (lambda t: t["projections"][0].pop("pre"), "projections[x_to_h].pre"),
+    (lambda t: (t["projections"][0].pop("pre"), t["projections"][0].pop("name")),
+     "projections[0].pre"),
     (lambda t: t["populations"][0].pop("signal"), "populations[x].signal"),
     (lambda t: t["projections"][0].pop("weights"), "projections[x_to_h].weights"),
 ])
@@ -584,6 +586,14 @@ def test_signal_file_wrong_columns(tmp_path):
         signal={"kind": "file", "path": "x.npy"})))
     assert "populations[x].signal.path" in message
     assert "(10, 3)" in message
+
+
+def test_loader_imports_no_simulator():
+    code = ("import sys, circuits.loader, circuits.writer\n"
+            "print(','.join(m for m in ('brian2', 'matplotlib') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    assert result.stdout.strip() == ""
 
 
 # --- command line ------------------------------------------------------------------------
