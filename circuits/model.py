@@ -5,7 +5,8 @@ between them, input signals, an optional target and learning settings, and
 the physical scales used when the network becomes a circuit. All quantities
 are stored as SI floats (seconds, hertz, volts, farads, siemens). Build a
 model in Python with these classes, or load one from TOML with
-:func:`circuits.loader.load_model`; both paths run the same checks.
+:func:`circuits.loader.load_model`; both paths run the same value checks
+(the loader adds a few that concern files, see ``docs/model-format.md``).
 
 Forward dynamics of a neuron population (GLE, the default variant)::
 
