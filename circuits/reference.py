@@ -179,7 +179,12 @@ def target_array(model, times, target=None, scheme="euler", inputs=None):
     elif model.target.signal is not None:
         array = model.target.signal.sample(times)
     elif model.target.teacher is not None:
-        teacher = model.target.teacher
+        # The teacher runs on the student's time grid and inputs, whatever its own
+        # file says about them.
+        teacher = model.target.teacher.copy()
+        teacher.dt, teacher.duration = model.dt, model.duration
+        if inputs is None:
+            inputs = {p.name: p.signal.sample(times) for p in model.inputs}
         traces = simulate(teacher, scheme=scheme, inputs=inputs)
         array = traces[f"r/{model.target.population}"]
         if array.ndim == 3:

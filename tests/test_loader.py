@@ -28,6 +28,7 @@ from circuits.model import (
     Target,
     initial_weights,
 )
+from circuits.reference import simulate
 from circuits.signals import Square
 from circuits.writer import model_to_dict, save_model
 from vle.cli import main as vle_main
@@ -530,14 +531,25 @@ def test_teacher_with_other_architecture(tmp_path):
     assert "population 'hidden' has size 3 in the teacher but 2 here" in message
 
 
-def test_teacher_with_other_dt(tmp_path):
-    teacher = modified(lambda t: t.update(dt=0.001))
+def test_teacher_runs_on_student_grid_and_inputs(tmp_path):
+    from circuits.reference import target_array
+
+    teacher = modified(lambda t: t.update(dt=0.001, duration=0.5))
     teacher.pop("learning")
+    teacher.pop("target")
+    teacher["populations"][0]["signal"] = {"kind": "step", "amplitude": 9.0, "start": 0.0}
     write(tmp_path, teacher, "teacher.toml")
     student = modified(lambda t: t["target"].pop("signal"))
     student["target"]["teacher"] = "teacher.toml"
-    message = load_error(tmp_path, student)
-    assert "dt is 0.001 s in the teacher but 0.01 s here" in message
+    path = write(tmp_path, student, "model.toml")
+    model = load_model(path)
+    times = model.times()
+    target = target_array(model, times, scheme="euler")
+    assert target.shape == (1, len(times), model.population("out").size)
+    # Same weights as the student, so the teacher's output on the student's input is
+    # the student's own output.
+    own = simulate(model, scheme="euler")["r/out"]
+    np.testing.assert_allclose(target[0], own, rtol=0, atol=1e-12)
 
 
 def test_teacher_referring_to_itself(tmp_path):
