@@ -130,7 +130,12 @@ def anticausal_lowpass(alpha, tau, dt):
 
 
 def continuous_adjoint(forward):
-    """λ and α of every neuron population, dicts of (T, B, N) arrays (β included)."""
+    """Sweep λ and α of every neuron population, dicts of (T, B, N) arrays (β included).
+
+    NOTE: the start state's dependence on θ (equilibrium start u(0) = I(0)) has
+    no term here, so gradients from λ miss that boundary contribution; the
+    discrete adjoint includes it.
+    """
     model, params = forward.model, forward.params
     output = model.target.population
     lam, alpha = {}, {}
