@@ -15,6 +15,15 @@ if ! command -v ngspice >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libngspice\.
   $sudo apt-get install -y -qq --no-install-recommends ngspice libngspice0 >/dev/null
 fi
 
+# Headless Chromium opens the cross-check report in tests (tests/test_crosscheck_report.py).
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing chromium with apt-get"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 find_python() {
   local version candidate
   for version in 3.13 3.12 3.11; do

@@ -223,3 +223,75 @@ def accuracy(traces, labels, population="out", settle=0.0):
         raise ModelError(f"shape mismatch: {predicted.shape[0]} predictions but "
                          f"{labels.shape[0]} labels", key="labels")
     return float(np.mean(predicted == labels))
+
+
+def evaluate(model, split="test", limit=None, batch_size=100, settle=0.0, scheme=None):
+    """Classification accuracy of ``model`` (reference grid scheme, no plasticity).
+
+    Returns
+    -------
+    float
+        Fraction of the first ``limit`` sequences of ``split`` (all when None)
+        whose predicted class is right.
+    """
+    from circuits.reference import simulate
+
+    _, output = check_model(model)
+    correct = total = 0
+    for inputs, _, labels in batches(model, split, batch_size, limit):
+        traces = simulate(model, scheme=scheme, inputs=inputs, record=("r",))
+        correct += int(np.sum(predict(traces, output, settle) == labels))
+        total += len(labels)
+    return correct / total
+
+
+def train_mnist1d(model, epochs=None, train_samples=None, test_samples=None,
+                  batch_size=100, shuffle_seed=0, progress=True, **overrides):
+    """Train ``model`` on MNIST-1D with :func:`circuits.training.train`.
+
+    Parameters
+    ----------
+    model : circuits.model.Model
+        A classifier with one scalar input and a 10-way output (see
+        ``examples/mnist1d.toml``); its grid must be dt = 0.2 s, duration
+        72 s for the paper's stream, though any grid works.
+    epochs : int, optional
+        Passes over the training sequences ([learning] epochs by default).
+    train_samples, test_samples : int, optional
+        Use only the first M training / test sequences (all by default).
+    batch_size : int
+    shuffle_seed : int
+        The training order of epoch k is shuffled with seed ``shuffle_seed + k``.
+    progress : bool
+    overrides
+        Passed on to ``train`` (errors, eta, optimizer, scheme ...).
+
+    Returns
+    -------
+    trained : Model
+    history : dict
+        From ``train``, plus ``test_accuracy`` (before and after training).
+    """
+    from circuits.signals import Step
+    from circuits.training import train
+
+    check_model(model)
+    before = evaluate(model, "test", test_samples, batch_size)
+
+    def epoch_batches(epoch):
+        for inputs, targets, _ in batches(model, "train", batch_size, train_samples,
+                                          shuffle_seed=shuffle_seed + epoch):
+            yield inputs, targets
+
+    # NOTE: circuits.training.train checks for a target signal or teacher before
+    # it sees the (inputs, targets) batches, so the run uses a copy whose target
+    # carries a zero placeholder signal; every batch replaces it by its labels.
+    labelled = model.copy()
+    labelled.target.signal = Step(amplitude=np.zeros(CLASSES), start=0.0,
+                                  baseline=np.zeros(CLASSES))
+    trained, history = train(labelled, epochs=epochs, inputs=epoch_batches,
+                             progress=progress, **overrides)
+    trained.target.signal = None
+    after = evaluate(trained, "test", test_samples, batch_size)
+    history["test_accuracy"] = {"before": before, "after": after}
+    return trained, history

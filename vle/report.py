@@ -215,7 +215,12 @@ def render_html(metrics, images):
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>vle cross-check: {e(model['name'])}</title>",
-        f"<style>{STYLE}</style></head><body>",
+        f"<style>{STYLE}</style>",
+        # Report images that fail to load on the console, where browser checks see them.
+        "<script>window.addEventListener('error', function (event) { "
+        "if (event.target && event.target.tagName === 'IMG') { "
+        "console.error('image failed to load: ' + event.target.src); } }, true);</script>",
+        "</head><body>",
         f"<h1>Cross-check of {e(model['name'])}: "
         f'<span class="{"pass" if metrics["passed"] else "fail"}">{overall}</span></h1>',
         f"<p>Model file: {e(str(model['source']))}; dt = {model['dt']:g} s, duration = "

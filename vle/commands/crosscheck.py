@@ -44,6 +44,10 @@ def add_parser(subparsers):
                         help="debugging aid: scale a time constant for one back end only, "
                              "e.g. ngspice:h1.tau_m=1.5 (a membrane capacitor 1.5 times "
                              "too large); the cross-check should then fail")
+    parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                        help="run for this long instead of the model's duration (at "
+                             "least 5 x max tau plus some; ignored with --dataset, whose "
+                             "sequences set it)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -56,6 +60,8 @@ def run(args):
                          value=args.backends)
     tolerances = check.parse_tolerances(args.tolerance)
     model = load_model(args.model)
+    if args.duration is not None and args.dataset is None:
+        model = with_duration(model, args.duration)
     perturb = check.parse_perturbations(args.perturb, model)
     samples = labels = targets = None
     if args.dataset is not None:
@@ -70,6 +76,21 @@ def run(args):
     print(summary(metrics))
     print(f"report: {index}")
     return metrics["exit_code"]
+
+
+def with_duration(model, duration):
+    """Return a copy of ``model`` that runs for ``duration`` seconds."""
+    from circuits.model import Model
+
+    if not duration > 0:
+        raise ModelError(f"--duration must be positive, got {duration:g}",
+                         key="--duration", value=duration)
+    source = model.copy()
+    fields = {name: getattr(source, name) for name in (
+        "name", "dt", "populations", "projections", "target", "learning", "circuit",
+        "spiking", "scheme", "initial_state", "source")}
+    # Building a new Model runs its checks again (duration >= dt and so on).
+    return Model(duration=duration, **fields)
 
 
 def dataset_samples(model, count):

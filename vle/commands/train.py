@@ -33,6 +33,15 @@ def add_parser(subparsers):
                         help="grid scheme (default: the model's; continuous runs as exact)")
     parser.add_argument("--no-progress", action="store_true",
                         help="hide the progress bar")
+    parser.add_argument("--dataset", choices=("mnist1d",), default=None,
+                        help="train on this data set instead of the model's signals and "
+                             "print the test accuracy before and after")
+    parser.add_argument("--train-samples", type=int, default=None, metavar="M",
+                        help="with --dataset: use only the first M training sequences")
+    parser.add_argument("--test-samples", type=int, default=None, metavar="K",
+                        help="with --dataset: test on the first K test sequences")
+    parser.add_argument("--batch-size", type=int, default=100,
+                        help="with --dataset: sequences per batch (default: 100)")
 
 
 def run(args):
@@ -41,6 +50,8 @@ def run(args):
         raise ModelError(f"the folder of the output file '{out}' does not exist; create "
                          "it first", key="--out", value=str(out))
     model = load_model(args.model)
+    if args.dataset is not None:
+        return _train_dataset(model, args, out)
     before = grad.loss(model, scheme=args.scheme)
     trained, history = train(model, args.errors, args.epochs, scheme=args.scheme,
                              progress=not args.no_progress, eta=args.eta,
@@ -49,4 +60,23 @@ def run(args):
     save_model(trained, out)
     print(f"loss before {before:.6g}, after {after:.6g} ({len(history['loss'])} epochs, "
           f"{history['seconds']:.1f} s); wrote {out}")
+    return 0
+
+
+def _train_dataset(model, args, out):
+    """Train on MNIST-1D batches and report the test accuracy before and after."""
+    from vle.datasets import train_mnist1d
+
+    if args.batch_size < 1:
+        raise ModelError(f"--batch-size must be at least 1, got {args.batch_size}",
+                         key="--batch-size", value=args.batch_size)
+    trained, history = train_mnist1d(
+        model, args.epochs, args.train_samples, args.test_samples, args.batch_size,
+        progress=not args.no_progress, errors=args.errors, scheme=args.scheme,
+        eta=args.eta, optimizer=args.optimizer)
+    save_model(trained, out)
+    accuracy = history["test_accuracy"]
+    print(f"test accuracy before {accuracy['before']:.4f}, after {accuracy['after']:.4f} "
+          f"({len(history['loss'])} epochs, {history['seconds']:.1f} s, final training "
+          f"loss {history['loss'][-1]:.4g}); wrote {out}")
     return 0
