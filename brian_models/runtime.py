@@ -5,7 +5,10 @@ source text verbatim into exported scripts, so a script runs without vle.
 A spec is a dict of plain Python values (floats, lists, strings, arrays):
 
 ``dt``, ``n_steps``
-    Step (s) and number of recorded steps; the run lasts ``n_steps * dt``.
+    Recording step (s) and number of recorded steps; the run lasts
+    ``n_steps * dt``.
+``substeps``
+    Optional: the simulation clock runs at ``dt / substeps`` (default 1).
 ``timed_arrays``
     name → array (T, N) sampled every ``dt``; equations call ``name(t, i)``.
 ``groups``
@@ -36,7 +39,9 @@ def build(spec):
 
     ``monitors`` maps each group or synapse name to its StateMonitor.
     """
-    clock = b2.Clock(dt=spec["dt"] * b2.second, name="vle_clock")
+    clock = b2.Clock(dt=spec["dt"] / spec.get("substeps", 1) * b2.second, name="vle_clock")
+    record_clock = b2.Clock(dt=spec["dt"] * b2.second, name="vle_record_clock") \
+        if spec.get("substeps", 1) > 1 else clock
     shared = {name: b2.TimedArray(np.asarray(values, dtype=float), dt=spec["dt"] * b2.second)
               for name, values in spec["timed_arrays"].items()}
     objects, monitors, groups = [], {}, {}
@@ -49,7 +54,7 @@ def build(spec):
     for owner, owner_spec in zip(objects, spec["groups"] + spec["synapses"]):
         if owner_spec.get("record"):
             monitor = b2.StateMonitor(owner, owner_spec["record"], record=True,
-                                      when="start", order=0, clock=clock,
+                                      when="start", order=0, clock=record_clock,
                                       name=f"monitor_{owner_spec['name']}")
             monitors[owner_spec["name"]] = monitor
             objects.append(monitor)

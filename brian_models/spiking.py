@@ -46,6 +46,7 @@ from . import generate as eq
 logger = logging.getLogger(__name__)
 TAU_LIF = 10e-3   # s, LIF membrane time constant
 T_REF = 2e-3      # s, LIF refractory period; caps the rate at 1/T_REF = 500 Hz
+MAX_SPIKE_PROBABILITY = 0.1   # largest rate_max * (simulation step)
 BOUNDED_PHI = ("tanh", "sigmoid", "hard_sigmoid")
 
 
@@ -66,11 +67,6 @@ def _check(model, settings, batch):
             f"rate_max = {settings['rate_max']:g} Hz is above what the LIF neuron can fire "
             f"(1/t_ref = {1 / T_REF:g} Hz); lower spiking.rate_max",
             key="spiking.rate_max", value=settings["rate_max"])
-    if settings["rate_max"] * model.dt > 0.5:
-        raise ModelError(
-            f"rate_max*dt = {settings['rate_max'] * model.dt:g}: spikes of one neuron "
-            "would fall in most steps; shrink dt or lower spiking.rate_max",
-            key="dt", value=model.dt)
     if batch != 1:
         raise ModelError("the spiking back end runs one input sequence at a time",
                          key="inputs")
@@ -91,7 +87,11 @@ def spiking_spec(model, inputs=None, neurons_per_unit=None, rate_max=None, neuro
     _check(model, settings, ref.batch_size_of(x))
     params = ref.Parameters(model)
     u0, r0 = ref.initial_state(model, params, {n: a[:, 0] for n, a in x.items()})
+    # The spiking clock divides dt so that a neuron fires in at most ~10 % of steps.
+    substeps = max(1, int(np.ceil(model.dt * settings["rate_max"] / MAX_SPIKE_PROBABILITY
+                                  - 1e-9)))
     spec = {"dt": model.dt, "n_steps": model.n_steps, "seed": settings["seed"],
+            "substeps": substeps,
             "timed_arrays": {f"stimulus_{n}": a[0] for n, a in x.items()},
             "groups": [], "synapses": [], "settings": settings}
     for population in model.populations:
