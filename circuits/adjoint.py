@@ -45,7 +45,7 @@ class Forward:
 
     Arrays are (T, B, N). ``pre[q]`` is the presynaptic rate that projection
     ``q`` delivered at step n (the input x_n, or the rate stored at step
-    n − 1); ``initial_rate`` holds the stored rates at step 0.
+    n − 1); ``initial_rate`` contains the stored rates at step 0.
     """
 
     model: object
