@@ -60,7 +60,7 @@ class Context:
 
 
 def build_netlist(model, errors=None, plasticity=False, analysis="tran", readout=None, *,
-                  inputs=None, eta=None, gain=None):
+                  inputs=None, target=None, eta=None, gain=None):
     """Build the circuit of ``model`` as a :class:`Netlist`.
 
     Parameters
@@ -80,6 +80,9 @@ def build_netlist(model, errors=None, plasticity=False, analysis="tran", readout
     inputs : dict, optional
         Population name → array (T, N) sampled on ``model.times()``, replacing
         its signal (a PWL source through the samples).
+    target : array, optional
+        Target rates (T, N) on ``model.times()`` replacing the model's target
+        signal or teacher (a PWL source through the samples).
     eta : float, optional
         Learning rate; defaults to ``model.learning.eta``.
     gain : dict, optional
@@ -104,7 +107,7 @@ def build_netlist(model, errors=None, plasticity=False, analysis="tran", readout
         for projection in model.projections_to(population.name):
             _projection(net, context, projection)
     if context.errors:
-        learning.error_circuits(net, context, inputs)
+        learning.error_circuits(net, context, inputs, target)
     if context.plastic:
         learning.plasticity_circuits(net, context)
     _probes(net, context)
@@ -178,8 +181,10 @@ def _first_rows(inputs):
 
 def _header(context):
     model, scales = context.model, context.scales
-    source = scales.capacitance and f"C_m = {scales.capacitance:.6g} F" \
-        or f"g_L = {scales.leak_conductance:.6g} S"
+    if scales.leak_conductance is not None:
+        source = f"g_L = {scales.leak_conductance:.6g} S"
+    else:
+        source = f"C_m = {scales.capacitance:.6g} F"
     return [
         f"one model unit = {scales.unit_voltage:.6g} V; one model second = "
         f"{scales.time_scale:.6g} s of circuit time; {source} per neuron",

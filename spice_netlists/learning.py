@@ -21,6 +21,7 @@ voltage of a capacitor charged by C_b·η·V(e_i)/time_scale.
 
 import numpy as np
 
+from circuits.errors import ModelError
 from circuits.reference import target_array
 
 from .elements import GROUND, VCCS, BehavioralSource, Capacitor, Resistor, number
@@ -28,27 +29,36 @@ from .scaling import phi_prime_expression
 from .sources import pwl_samples, signal_sources
 
 
-def error_circuits(net, context, inputs):
+def error_circuits(net, context, inputs, target=None):
     """Add the target source, the backward paths and one error neuron per neuron."""
     model = context.model
-    _target(net, context, inputs)
+    _target(net, context, inputs, target)
     for population in model.neurons:
         for projection in model.projections_from(population.name):
             _backward(net, context, projection)
         _error_neurons(net, context, population)
 
 
-def _target(net, context, inputs):
+def _target(net, context, inputs, target):
     model, scales = context.model, context.scales
     output = model.target.population
     size = model.population(output).size
     block = net.block(f"target rates r* of the output population {output}: node "
                       f"t_{output}_i = r*_i * V_unit")
-    if model.target.signal is not None:
+    if target is None and model.target.signal is not None:
         signal_sources(block, f"target_{output}", lambda i: f"t_{output}_{i}",
                        model.target.signal, scales, model.duration, context.rise)
         return
-    array = target_array(model, model.times(), scheme="continuous", inputs=inputs)[0]
+    # A teacher's output is sampled on the model grid with the continuous
+    # reference; the PWL source then interpolates it linearly, as that reference does.
+    array = target_array(model, model.times(), target, scheme="continuous",
+                         inputs=inputs)
+    if array.shape[0] != 1 or array.shape[1:] != (model.n_steps, size):
+        raise ModelError(f"shape mismatch: the target has shape {array.shape}, expected "
+                         f"({model.n_steps}, {size}) for one sequence", key="target")
+    array = array[0]
+    if not np.all(np.isfinite(array)):
+        raise ModelError("the target contains NaN or inf", key="target")
     for i in range(size):
         pwl_samples(block, f"target_{output}_{i}", f"t_{output}_{i}", array[:, i], model.dt,
                     scales)

@@ -10,6 +10,8 @@ postsynaptic neuron and a bias b the current b·g_L·V_unit.
 
 import numpy as np
 
+from circuits.errors import ModelError
+
 from .elements import number
 
 # φ(x) with x a dimensionless expression string. Softplus is guarded so that exp
@@ -43,6 +45,17 @@ class Scales:
         self.time_scale = float(spec.time_scale)
         self.capacitance = spec.capacitance
         self.leak_conductance = spec.leak_conductance
+        # The model checks these when it is built; a value changed afterwards is
+        # caught here, before any deck text exists.
+        for key in ("unit_voltage", "time_scale", "capacitance", "leak_conductance"):
+            value = getattr(self, key)
+            if key in ("capacitance", "leak_conductance") and value is None:
+                continue
+            if not np.isfinite(value) or value <= 0:
+                raise ModelError(f"{key} must be finite and positive, got {value!r}",
+                                 key=f"circuit.{key}", value=value)
+        if self.capacitance is None and self.leak_conductance is None:
+            raise ModelError("give capacitance or leak_conductance", key="circuit.capacitance")
 
     def rc(self, tau):
         """Capacitance and conductance (arrays) with C/g = tau·time_scale for model ``tau``."""

@@ -11,8 +11,8 @@ from .runner import DEFAULT_TIMEOUT, run_ngspice
 
 
 def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=None,
-                     timeout=DEFAULT_TIMEOUT, *, eta=None, gain=None, executable=None,
-                     spice_options=None):
+                     timeout=DEFAULT_TIMEOUT, *, target=None, eta=None, gain=None,
+                     executable=None, spice_options=None):
     """Simulate ``model`` in ngspice and return :class:`circuits.traces.Traces`.
 
     The deck is built by :func:`~spice_netlists.build_netlist`; node voltages
@@ -37,6 +37,8 @@ def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=
         Defaults to ``model.circuit.readout``.
     timeout : float
         Seconds before ngspice is stopped.
+    target : array, optional
+        Target rates (T, N) on ``model.times()`` replacing the model's target.
     eta, gain
         Learning rate and ``local_gain`` gains, see :func:`build_netlist`.
     executable : str, optional
@@ -51,7 +53,7 @@ def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=
         ``meta["ngspice_version"]``.
     """
     net = build_netlist(model, errors=errors, plasticity=plasticity, readout=readout,
-                        inputs=inputs, eta=eta, gain=gain)
+                        inputs=inputs, target=target, eta=eta, gain=gain)
     net.options.update(spice_options or {})
     result = run_ngspice(net.render(), timeout=timeout, executable=executable,
                          expected=["time", *_vector_names(net.probes)])
