@@ -111,8 +111,8 @@ def _synapses(synapse_spec, groups, clock, shared):
     synapses.connect(i=np.asarray(synapse_spec["i"], dtype=int),
                      j=np.asarray(synapse_spec["j"], dtype=int))
     synapses.w = np.asarray(synapse_spec["w"], dtype=float)
-    # Summed variables sum the values of the previous step's state: refresh them
-    # before anything else in a step (Brian2's default slot is "groups").
+    # Brian2 refreshes summed variables in the "groups" slot by default. Refresh them
+    # at the start of the step, so monitors record the inputs the state updaters use.
     for updater in synapses.summed_updaters.values():
         updater.when, updater.order = "start", -1
     _operations(synapses, synapse_spec, clock)
