@@ -7,7 +7,7 @@ from circuits.traces import Traces
 
 from .ac import build_ac_netlist
 from .builder import build_netlist
-from .runner import DEFAULT_TIMEOUT, run_ngspice
+from .runner import DEFAULT_TIMEOUT, SimulationFailedError, run_ngspice
 
 
 def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=None,
@@ -138,5 +138,12 @@ def ac_response(model, population=None, neuron=0, frequencies=(1.0,), readout=No
     name = net.probes["H"][0]
     result = run_ngspice(net.render(), timeout=timeout, executable=executable,
                          expected=["frequency", name, "v(in)"])
-    response = [plot[name] / plot["v(in)"] for plot in result.plots]
-    return np.concatenate(response)
+    # One plot per ".ac lin 1 f f" line; ngspice does not keep them in deck order.
+    measured = np.concatenate([plot["frequency"].real for plot in result.plots])
+    values = np.concatenate([plot[name] / plot["v(in)"] for plot in result.plots])
+    circuit = frequencies / model.circuit.time_scale
+    index = np.array([int(np.argmin(np.abs(measured - f))) for f in circuit])
+    if not np.allclose(measured[index], circuit, rtol=1e-9):
+        raise SimulationFailedError("ngspice returned .ac results at other frequencies "
+                                    "than requested")
+    return values[index]
