@@ -126,6 +126,7 @@ def _context(model, errors, plasticity, readout, inputs, eta, gain):
     if plasticity and errors is None:
         raise ModelError("on-circuit plasticity needs error neurons; pass errors=\"local\" "
                          "or set learning.errors", key="errors")
+    # NOTE: gamma, nla and learned time constants have no circuit mapping yet.
     if errors is not None and learning_spec is not None and learning_spec.gamma:
         raise ModelError(
             "error neurons in a circuit need gamma = 0: feeding errors back into the "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from circuits.errors import ModelError
 
-from .elements import Element, number, positive
+from .elements import Element, _nodes, number, positive
 
 
 @dataclass
@@ -81,6 +81,9 @@ class Netlist:
         ``uic`` does not store as a t = 0 row.
     options : dict
         ``.options`` values such as ``reltol``.
+    prints : list of str
+        Output variables for a ``.print`` line; ``ngspice -b deck.cir`` runs
+        no analysis unless the deck has one (``-r out.raw`` needs none).
     """
 
     title: str
@@ -90,6 +93,7 @@ class Netlist:
     probes: dict = field(default_factory=dict)
     initial: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    prints: list = field(default_factory=list)
 
     def block(self, comment):
         """Start a new block under ``comment`` and return it."""
@@ -126,6 +130,12 @@ class Netlist:
                 f"{key}={number(value, key)}" for key, value in self.options.items()))
         if self.analysis is not None:
             lines.append(self.analysis.render())
+            if self.prints:
+                kind = "ac" if isinstance(self.analysis, AcSweep) else "tran"
+                for name in self.prints:
+                    _nodes(name)
+                lines.append(f".print {kind} " + " ".join(
+                    f"{'vm' if kind == 'ac' else 'v'}({name})" for name in self.prints))
         lines.append(".end")
         return "\n".join(lines) + "\n"
 

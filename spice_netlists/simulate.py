@@ -121,6 +121,13 @@ def write_deck(model, path, analysis="tran", errors=None, readout=None):
     the frequency response of the first neuron of the first neuron population.
     """
     net = build_netlist(model, errors=errors, analysis=analysis, readout=readout)
+    if analysis == "ac":
+        net.prints = [net.probes["H"][0][2:-1]]
+    else:
+        # A .print line makes plain `ngspice -b deck.cir` run the analysis and
+        # print the rates of the last population in topological order.
+        last = model.neurons[-1]
+        net.prints = [f"r_{last.name}_{i}" for i in range(last.size)]
     return net.write(path)
 
 

@@ -151,3 +151,23 @@ def test_read_raw_truncated(tmp_path):
 def test_read_raw_missing_file(tmp_path):
     with pytest.raises(RawFileError, match="not found"):
         read_raw(tmp_path / "none.raw")
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("analysis", ["tran", "ac"])
+def test_exported_deck_runs_as_is(tmp_path, analysis):
+    import subprocess
+
+    from circuits.loader import load_model
+    from spice_netlists import write_deck
+    from tests.conftest import EXAMPLES
+
+    path = write_deck(load_model(EXAMPLES / "single_neuron.toml"), tmp_path / "deck.cir",
+                      analysis=analysis)
+    completed = subprocess.run(["ngspice", "-b", str(path)], cwd=tmp_path,
+                               env={"PATH": __import__("os").environ["PATH"],
+                                    "HOME": str(tmp_path)},
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert "no simulations run" not in completed.stdout
+    assert "vm(ub_neuron_0)" in completed.stdout or "v(r_neuron_0)" in completed.stdout
