@@ -65,7 +65,7 @@ def simulate_continuous(model, params, inputs, target, online, record, record_we
             key="learning.eta_tau_m",
         )
     times = model.times()
-    sources = _input_functions(model, times, inputs)
+    sources, input_breaks = _input_functions(model, times, inputs)
     target_function, target_breaks = _target_function(model, times, target, inputs,
                                                       online, record)
     batch = max([s(0.0).shape[0] for s in sources.values()]
@@ -141,7 +141,8 @@ def simulate_continuous(model, params, inputs, target, online, record, record_we
         for p in neurons:
             y0[layout.blocks[f"b/{p.name}"][0]] = params.bias[p.name]
 
-    states = _integrate(rhs, y0, times, _breakpoints(model, times, target_breaks))
+    breakpoints = np.unique(np.concatenate([input_breaks, target_breaks]))
+    states = _integrate(rhs, y0, times, breakpoints)
     traces = _sample(model, times, states, evaluate, layout, record, record_weights,
                      target_function, online, batch)
     if online.plastic:
@@ -180,19 +181,22 @@ def _errors(model, online, layout, y, weights, target_now, values):
 
 
 def _input_functions(model, times, inputs):
+    """Input functions of time per population, and the instants where they have kinks."""
     inputs = dict(inputs or {})
-    functions = {}
+    functions, breaks = {}, []
     for p in model.inputs:
         if p.name in inputs:
             array = np.asarray(inputs.pop(p.name), dtype=float)
             array = array[None] if array.ndim == 2 else array
             functions[p.name] = _interpolator(times, array)
+            breaks.extend(times[1:-1])
         else:
             functions[p.name] = lambda t, signal=p.signal: signal.sample(np.array([t]))
+            breaks.extend(p.signal.breakpoints(times[-1]))
     if inputs:
         raise ModelError(f"inputs given for unknown populations {sorted(inputs)}",
                          key="inputs")
-    return functions
+    return functions, breaks
 
 
 def _target_function(model, times, target, inputs, online, record):
@@ -206,14 +210,8 @@ def _target_function(model, times, target, inputs, online, record):
     array = ref.target_array(model, times, target, "continuous", inputs)
     if array is None:
         raise ModelError("errors need a target; add a [target] table", key="target")
-    return _interpolator(times, array), np.empty(0)
-
-
-def _breakpoints(model, times, extra):
-    points = list(extra)
-    for p in model.inputs:
-        points.extend(p.signal.breakpoints(times[-1]))
-    return np.unique(np.clip(points, 0.0, times[-1]))
+    # Linear interpolation between samples has a kink at every grid point.
+    return _interpolator(times, array), times[1:-1]
 
 
 def _integrate(rhs, y0, times, breakpoints):

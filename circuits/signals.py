@@ -156,7 +156,9 @@ class Samples:
         return low + weight * (high - low)
 
     def breakpoints(self, t_end):
-        return np.empty(0)
+        """Sample instants: the linear interpolation has a kink at each of them."""
+        instants = np.arange(1, self.data.shape[-2]) * self.interval
+        return instants[instants < t_end]
 
     def to_table(self):
         if self.path is None:
