@@ -6,12 +6,12 @@ as literals, its equations as commented text blocks, and the source of
 Running it writes the same traces as :func:`brian_models.simulate_rate`.
 """
 
-import os
 import pprint
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from circuits.files import write_atomic
 
 from . import rate, runtime
 
@@ -135,13 +135,4 @@ def write_script(model, path, errors=None):
     """
     path = Path(path)
     text = script_text(model, errors=errors, path=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".py.part")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)

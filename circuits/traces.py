@@ -6,12 +6,11 @@ Each has shape (T, N), or (T, B, N) for a batch of B input sequences; ``t``
 holds the T sample times in seconds.
 """
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+
+from .files import write_atomic
 
 
 @dataclass
@@ -37,20 +36,10 @@ class Traces:
         The file is written under a temporary name in the same folder and moved
         into place when complete, so a failed run leaves no partial file.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {"t": self.t, **self.data}
         for key, value in self.meta.items():
             arrays[f"meta/{key}"] = np.asarray(str(value))
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomic(path, lambda stream: np.savez(stream, **arrays))
 
     @classmethod
     def load(cls, path):

@@ -7,13 +7,13 @@ the written file gives a model equal to the one written, except for
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import tomli_w
 
 from .errors import ModelError
+from .files import write_atomic
 from .loader import CIRCUIT_FIELDS, LEARNING_FIELDS, SPIKING_FIELDS
 
 
@@ -69,16 +69,7 @@ def save_model(model, path):
     # NOTE: tomli_w puts every list element on its own line and writes signals as
     # sub-tables, so large weight matrices make long files; comments are not kept.
     text = header + tomli_w.dumps(table)
-    handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)
 
 
 def _population(population, base_dir):

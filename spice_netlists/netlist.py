@@ -7,12 +7,11 @@ returns the deck text, which ends with ``.end`` and a newline because
 ngspice's shared library drops a last line without one.
 """
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from circuits.errors import ModelError
+from circuits.files import write_atomic
 
 from .elements import Element, _nodes, number, positive
 
@@ -142,7 +141,7 @@ class Netlist:
     def write(self, path):
         """Write the deck to ``path`` via a temporary file in the same folder."""
         text = self.render()
-        return write_text_atomic(path, text)
+        return write_atomic(path, text, encoding="ascii")
 
 
 def _single_line(text):
@@ -154,16 +153,3 @@ def _comment_line(text):
     return "* " + _single_line(text)
 
 
-def write_text_atomic(path, text):
-    """Write ``text`` to a temporary name next to ``path`` and move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".cir.part")
-    try:
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
