@@ -57,15 +57,18 @@ class Adam:
     def step(self, key, value, descent, rate):
         """Apply one Adam update to ``value`` (in place) for the parameter ``key``."""
         gradient = -np.asarray(descent, dtype=float)
-        first, second, count = self.moments.get(
-            key, (np.zeros_like(gradient), np.zeros_like(gradient), 0))
-        first = self.beta1 * first + (1.0 - self.beta1) * gradient
-        second = self.beta2 * second + (1.0 - self.beta2) * gradient**2
-        count += 1
-        self.moments[key] = (first, second, count)
-        first_hat = first / (1.0 - self.beta1**count)
-        second_hat = second / (1.0 - self.beta2**count)
-        value -= rate * first_hat / (np.sqrt(second_hat) + self.epsilon)
+        if key not in self.moments:
+            self.moments[key] = [np.zeros_like(gradient), np.zeros_like(gradient), 0]
+        state = self.moments[key]
+        first, second = state[0], state[1]
+        # In place: m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g², as m += (1 − β₁)(g − m).
+        first += (1.0 - self.beta1) * (gradient - first)
+        second += (1.0 - self.beta2) * (gradient * gradient - second)
+        state[2] += 1
+        count = state[2]
+        first_scale = rate / (1.0 - self.beta1**count)
+        second_scale = 1.0 / (1.0 - self.beta2**count)
+        value -= first_scale * first / (np.sqrt(second_scale * second) + self.epsilon)
         return value
 
 

@@ -321,6 +321,41 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
     return traces
 
 
+class _Plan:
+    """Per-population constants of the grid loop, looked up once per run."""
+
+    def __init__(self, model, population, params, scheme, online):
+        self.population = population
+        self.name = name = population.name
+        self.incoming = [(q.pre, q.name, model.population(q.pre).is_input, q.plastic)
+                         for q in model.projections_to(name)]
+        self.outgoing = [(q.post, q.name) for q in model.projections_from(name)]
+        self.phi = phi_function(population.phi)
+        self.phi_prime = phi_prime_function(population.phi)
+        # φ'(ŭ) from the rate r = φ(ŭ) where that is exact, to skip a second tanh.
+        self.phi_prime_of_rate = _PHI_PRIME_OF_RATE.get(population.phi) \
+            if population.variant != "nla" else None
+        self.nla = population.variant == "nla"
+        self.is_output = model.target is not None and model.target.population == name
+        self.gain = (online.gain or {}).get(name, 1.0)
+        self.update_constants(model, params, scheme)
+
+    def update_constants(self, model, params, scheme):
+        """Recompute what depends on the time constants (after they learn)."""
+        tau_m, tau_r = params.tau_m[self.name], params.tau_r[self.name]
+        self.k = tau_r / tau_m
+        self.ratio = tau_m / tau_r
+        self.decay_m = _decay(model.dt, tau_m, scheme)
+        self.decay_r = _decay(model.dt, tau_r, scheme)
+
+
+_NEURON_VARIABLES = ("u", "ubreve", "r", "e", "v", "alpha", "I", "udot")
+_PHI_PRIME_OF_RATE = {
+    "tanh": lambda rate: 1.0 - rate**2,
+    "sigmoid": lambda rate: rate * (1.0 - rate),
+}
+
+
 def _simulate_grid(model, params, scheme, inputs, target, online, record,
                    record_weights):
     times = model.times()
@@ -334,14 +369,17 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
 
     u, stored_rate = initial_state(model, params, {n: a[:, 0] for n, a in x.items()})
     neurons = model.neurons
+    plans = [_Plan(model, p, params, scheme, online) for p in neurons]
     v = {p.name: np.zeros((batch, p.size)) for p in neurons}
     stored_error = {p.name: np.zeros((batch, p.size)) for p in neurons}
-    gains = online.gain or {}
     output = model.target.population if model.target else None
+    integrate_errors = online.errors in ("local", "local_gain")
+    learns_tau = online.eta_tau_m > 0 or online.eta_tau_r > 0
 
     out = {f"{var}/{p.name}": np.empty((len(times), batch, p.size))
-           for p in neurons for var in record if var in
-           ("u", "ubreve", "r", "e", "v", "alpha", "I", "udot")}
+           for p in neurons for var in record if var in _NEURON_VARIABLES}
+    recorded = [(plan, var, out[f"{var}/{plan.name}"]) for plan in plans
+                for var in _NEURON_VARIABLES if f"{var}/{plan.name}" in out]
     for population in model.inputs:
         out[f"r/{population.name}"] = np.swapaxes(x[population.name], 0, 1)
     if "loss" in record and targets is not None:
@@ -354,40 +392,66 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
 
     for n in range(len(times)):
         rate_now, ubreve_now, current_now, error_now, alpha_now = {}, {}, {}, {}, {}
-        for population in model.inputs:
-            rate_now[population.name] = x[population.name][:, n]
-        pre_rates = {name: (rate_now[name] if model.population(name).is_input
-                            else stored_rate[name]) for name in model.order}
-        for population in neurons:
-            name = population.name
-            current = params.bias[name] + sum(
-                pre_rates[q.pre] @ params.weights[q.name].T
-                for q in model.projections_to(name))
+        pre_rates = dict(stored_rate)
+        for name, array in x.items():
+            pre_rates[name] = array[:, n]
+        for plan in plans:
+            name = plan.name
+            current = params.bias[name]
+            for pre, weights, _, _ in plan.incoming:
+                current = current + pre_rates[pre] @ params.weights[weights].T
             if online.gamma:
                 current = current + online.gamma * stored_error[name]
-            ubreve, rate = _rate_params(population, params, u[name], current)
+            drive = current - u[name]
+            ubreve = u[name] + plan.k * drive
+            if plan.nla:
+                tau_m, tau_r = params.tau_m[name], params.tau_r[name]
+                rate = plan.phi(u[name]) + tau_r * plan.phi_prime(u[name]) * drive / tau_m
+            else:
+                rate = plan.phi(ubreve)
             current_now[name], ubreve_now[name], rate_now[name] = current, ubreve, rate
         if online.errors:
-            for population in reversed(neurons):
-                name = population.name
-                alpha = _hidden_alpha(model, params, population, ubreve_now[name],
-                                      stored_error)
-                if name == output:
-                    alpha = alpha + output_error_input(model, ubreve_now[name],
-                                                       rate_now[name], targets[:, n])
+            for plan in reversed(plans):
+                name = plan.name
+                ubreve = ubreve_now[name]
+                if plan.outgoing:
+                    feedback = 0.0
+                    for post, weights in plan.outgoing:
+                        feedback = feedback + stored_error[post] @ params.weights[weights]
+                    gate = plan.phi_prime_of_rate(rate_now[name]) \
+                        if plan.phi_prime_of_rate else plan.phi_prime(ubreve)
+                    alpha = gate * feedback
+                else:
+                    alpha = np.zeros_like(ubreve)
+                if plan.is_output:
+                    alpha = alpha + output_error_input(model, ubreve, rate_now[name],
+                                                       targets[:, n])
                 alpha_now[name] = alpha
                 if online.errors == "instantaneous":
                     error = alpha
                 else:
-                    ratio = params.tau_m[name] / params.tau_r[name]
-                    error = v[name] + ratio * (alpha - v[name])
+                    error = v[name] + plan.ratio * (alpha - v[name])
                     if online.errors == "local_gain":
-                        error = error * gains.get(name, 1.0)
+                        error = error * plan.gain
                 error_now[name] = error
-        for population in neurons:
-            name = population.name
-            _record_step(out, n, name, record, u, v, ubreve_now, rate_now, error_now,
-                         alpha_now, current_now, params)
+        for plan, variable, array in recorded:
+            name = plan.name
+            if variable == "u":
+                array[n] = u[name]
+            elif variable == "ubreve":
+                array[n] = ubreve_now[name]
+            elif variable == "r":
+                array[n] = rate_now[name]
+            elif variable == "e":
+                array[n] = error_now[name]
+            elif variable == "v":
+                array[n] = v[name]
+            elif variable == "alpha":
+                array[n] = alpha_now[name]
+            elif variable == "I":
+                array[n] = current_now[name]
+            else:
+                array[n] = (current_now[name] - u[name]) / params.tau_m[name]
         if "loss" in out:
             out["loss"][n] = instantaneous_cost(model, rate_now[output], targets[:, n])
         if record_weights:
@@ -396,24 +460,30 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
             for p in neurons:
                 out[f"b/{p.name}"][n] = params.bias[p.name]
         # State updates, all from the values of this step.
-        for population in neurons:
-            name = population.name
-            a_m = _decay(model.dt, params.tau_m[name], scheme)
+        learning_now = online.plastic and times[n] >= online.start - 1e-12
+        checksum = 0.0
+        for plan in plans:
+            name = plan.name
             u_old = u[name]
-            u[name] = a_m * u_old + (1.0 - a_m) * current_now[name]
-            _check_finite(name, u[name], n, model.dt, "u")
-            if online.errors in ("local", "local_gain"):
-                a_r = _decay(model.dt, params.tau_r[name], scheme)
-                v[name] = a_r * v[name] + (1.0 - a_r) * alpha_now[name]
-                _check_finite(name, v[name], n, model.dt, "v")
+            u[name] = plan.decay_m * u_old + (1.0 - plan.decay_m) * current_now[name]
+            checksum += u[name].sum()
+            if integrate_errors:
+                v[name] = plan.decay_r * v[name] + (1.0 - plan.decay_r) * alpha_now[name]
+                checksum += v[name].sum()
             stored_rate[name] = rate_now[name]
             if online.errors:
                 stored_error[name] = error_now[name]
-            if online.plastic and times[n] >= online.start - 1e-12:
+            if learning_now:
                 udot = (current_now[name] - u_old) / params.tau_m[name]
-                _plasticity(model, params, population, online, pre_rates, error_now,
+                _plasticity(model, params, plan, online, pre_rates, error_now,
                             alpha_now, udot)
-                _check_parameters(model, params, name, n)
+                if learns_tau:
+                    plan.update_constants(model, params, scheme)
+        # One sum per step detects NaN or inf anywhere; only then look for where.
+        if not np.isfinite(checksum):
+            _locate_divergence(plans, u, v, n, model.dt)
+        if learning_now:
+            _check_parameters(model, params, n)
     traces = Traces(t=times)
     for key, value in out.items():
         traces.data[key] = value[:, 0] if (batch == 1 and value.ndim == 3
@@ -421,6 +491,13 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
     if "loss" in traces.data and batch == 1:
         traces.data["loss"] = traces.data["loss"][:, 0]
     return traces
+
+
+def _locate_divergence(plans, u, v, step, dt):
+    """Raise DivergenceError for the first population whose u or v is not finite."""
+    for plan in plans:
+        for variable, values in (("u", u), ("v", v)):
+            _check_finite(plan.name, values[plan.name], step, dt, variable)
 
 
 def _rate_params(population, params, u, current):
@@ -437,30 +514,7 @@ def _rate_params(population, params, u, current):
     return ubreve, rate
 
 
-def _hidden_alpha(model, params, population, ubreve, errors):
-    """φ'(ŭ) ⊙ Σ Wᵀ e_post over the projections leaving ``population``."""
-    outgoing = model.projections_from(population.name)
-    if not outgoing:
-        return np.zeros_like(ubreve)
-    feedback = sum(errors[q.post] @ params.weights[q.name] for q in outgoing)
-    return phi_prime_function(population.phi)(ubreve) * feedback
-
-
-def _record_step(out, n, name, record, u, v, ubreve, rate, error, alpha, current,
-                 params):
-    values = {
-        "u": lambda: u[name], "ubreve": lambda: ubreve[name], "r": lambda: rate[name],
-        "e": lambda: error[name], "v": lambda: v[name], "alpha": lambda: alpha[name],
-        "I": lambda: current[name],
-        "udot": lambda: (current[name] - u[name]) / params.tau_m[name],
-    }
-    for variable in record:
-        key = f"{variable}/{name}"
-        if key in out:
-            out[key][n] = values[variable]()
-
-
-def _plasticity(model, params, population, online, pre_rates, errors, alphas, udot):
+def _plasticity(model, params, plan, online, pre_rates, errors, alphas, udot):
     """One step of Ẇ = η e rᵀ, ḃ = η e, τ̇_m = −η_τ e u̇, τ̇_r = +η_τ α u̇.
 
     Without ``online.optimizer`` this is SGD with step η·dt. With an optimizer
@@ -468,18 +522,18 @@ def _plasticity(model, params, population, online, pre_rates, errors, alphas, ud
     step size. Learned time constants are clamped to at least ``tau_min``
     after every update in both cases.
     """
-    if online.optimizer is not None:
-        _optimizer_step(model, params, population, online, pre_rates, errors, alphas,
-                        udot)
-        return
-    name = population.name
+    name = plan.name
     dt = model.dt
     error = errors[name]
+    if online.optimizer is not None:
+        _optimizer_step(params, plan, online, dt, pre_rates, error, alphas[name]
+                        if name in alphas else None, udot)
+        return
     if online.eta > 0:
-        for q in model.projections_to(name):
-            if q.plastic:
-                params.weights[q.name] += online.eta * dt * (
-                    error.T @ pre_rates[q.pre]) / error.shape[0]
+        for pre, weights, _, plastic in plan.incoming:
+            if plastic:
+                params.weights[weights] += online.eta * dt * (
+                    error.T @ pre_rates[pre]) / error.shape[0]
         if online.learn_biases:
             params.bias[name] += online.eta * dt * error.mean(axis=0)
     if online.eta_tau_m > 0:
@@ -492,17 +546,15 @@ def _plasticity(model, params, population, online, pre_rates, errors, alphas, ud
             online.tau_min)
 
 
-def _optimizer_step(model, params, population, online, pre_rates, errors, alphas, udot):
+def _optimizer_step(params, plan, online, dt, pre_rates, error, alpha, udot):
     """The updates of :func:`_plasticity` delegated to ``online.optimizer``."""
-    name = population.name
-    dt = model.dt
-    error = errors[name]
+    name = plan.name
     step = online.optimizer.step
     if online.eta > 0:
-        for q in model.projections_to(name):
-            if q.plastic:
-                step(f"w/{q.name}", params.weights[q.name],
-                     error.T @ pre_rates[q.pre] / error.shape[0], online.eta * dt)
+        for pre, weights, _, plastic in plan.incoming:
+            if plastic:
+                step(f"w/{weights}", params.weights[weights],
+                     error.T @ pre_rates[pre] / error.shape[0], online.eta * dt)
         if online.learn_biases:
             step(f"b/{name}", params.bias[name], error.mean(axis=0), online.eta * dt)
     if online.eta_tau_m > 0:
@@ -510,15 +562,21 @@ def _optimizer_step(model, params, population, online, pre_rates, errors, alphas
              online.eta_tau_m * dt)
         np.maximum(params.tau_m[name], online.tau_min, out=params.tau_m[name])
     if online.eta_tau_r > 0:
-        step(f"tau_r/{name}", params.tau_r[name], (alphas[name] * udot).mean(axis=0),
+        step(f"tau_r/{name}", params.tau_r[name], (alpha * udot).mean(axis=0),
              online.eta_tau_r * dt)
         np.maximum(params.tau_r[name], online.tau_min, out=params.tau_r[name])
 
 
-def _check_parameters(model, params, name, step):
-    """Raise DivergenceError when a parameter of population ``name`` is not finite."""
-    for q in model.projections_to(name):
-        _check_finite(name, params.weights[q.name], step, model.dt, f"w/{q.name}")
-    _check_finite(name, params.bias[name], step, model.dt, "b")
-    _check_finite(name, params.tau_m[name], step, model.dt, "tau_m")
-    _check_finite(name, params.tau_r[name], step, model.dt, "tau_r")
+def _check_parameters(model, params, step):
+    """Raise DivergenceError when a learned parameter is not finite."""
+    total = sum(w.sum() for w in params.weights.values())
+    for group in (params.bias, params.tau_m, params.tau_r):
+        total += sum(values.sum() for values in group.values())
+    if np.isfinite(total):
+        return
+    for q in model.projections:
+        _check_finite(q.post, params.weights[q.name], step, model.dt, f"w/{q.name}")
+    for p in model.neurons:
+        for variable in ("bias", "tau_m", "tau_r"):
+            _check_finite(p.name, getattr(params, variable)[p.name], step, model.dt,
+                          variable)
