@@ -31,14 +31,15 @@ from .traces import Traces
 logger = logging.getLogger(__name__)
 
 
-def learning_settings(model, errors=None, **overrides):
+def learning_settings(model, errors=None, targets_supplied=False, **overrides):
     """The model's [learning] table with ``overrides``, checked again.
 
     Raises ModelError (naming the key) for a model without a target, with
     β = 0, with a non-positive learning rate or with time-constant learning
-    but no ``tau_min``.
+    but no ``tau_min``. ``targets_supplied`` says that the caller brings the
+    target rates, so the [target] table needs no signal or teacher.
     """
-    grad.check_target(model)
+    grad.check_target(model, target=True if targets_supplied else None)
     learning = model.learning or Learning()
     changes = {key: value for key, value in overrides.items() if value is not None}
     if errors is not None:
@@ -93,7 +94,11 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
         ``loss``: mean loss L = Σ_n dt·C_n per run over each epoch;
         ``batch_loss``: L of every run, in order; ``seconds``: wall time.
     """
-    learning = learning_settings(model, errors, epochs=epochs, **overrides)
+    # Batches from an iterable or a callable may bring their own targets.
+    targets_supplied = targets is not None or callable(inputs) or not (
+        inputs is None or isinstance(inputs, (np.ndarray, dict)))
+    learning = learning_settings(model, errors, targets_supplied, epochs=epochs,
+                                 **overrides)
     mode = grad.check_mode(learning.errors)
     scheme = grad._grid_scheme(model, scheme)
     model.check_step(scheme)

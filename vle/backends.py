@@ -31,8 +31,9 @@ def simulate(model, backend="reference", *, scheme=None, errors=None, inputs=Non
     if backend == "reference":
         from circuits.reference import Online, simulate as run
 
-        online = Online.from_model(model, errors=errors, plastic=False) \
-            if (errors or (model.learning and model.learning.gamma)) else None
+        # Error neurons run only on request; gamma feedback needs them, so a
+        # model with gamma > 0 runs its forward pass alone unless errors are asked for.
+        online = Online.from_model(model, errors=errors, plastic=False) if errors else None
         return run(model, scheme=scheme, inputs=inputs, online=online, **options)
     if backend == "brian2":
         from brian_models import simulate_rate

@@ -145,9 +145,8 @@ def perturbed(model, changes):
 def forward_model(model, errors):
     """Return the model as the cross-check runs it: no plasticity, errors only on request.
 
-    Without ``errors`` the [learning] table is dropped, so that no back end
-    starts error neurons on its own (a non-zero gamma would otherwise switch
-    them on). With errors, gamma must be 0 because the continuous reference
+    Without ``errors`` the [learning] table is dropped, so that every back end
+    runs the same forward pass. With errors, gamma must be 0 because the continuous reference
     cannot solve the algebraic loop that error feedback into the membrane
     creates.
     """
@@ -489,11 +488,7 @@ def bode_check(model, tolerance, population=None, neuron=0, points=25):
     try:
         from spice_netlists import ac_response
 
-        # NOTE: one .ac run per frequency, because a multi-frequency call of
-        # ac_response returned the points in reverse order (ngspice 39, this
-        # checkout); checked separately, the values themselves were right.
-        measured = np.array([ac_response(model, population, neuron, [f])[0]
-                             for f in frequencies])
+        measured = ac_response(model, population, neuron, frequencies)
     except (ImportError, VleError) as error:
         result["message"] = f"AC analysis not available: {error}"
         return result

@@ -272,7 +272,6 @@ def train_mnist1d(model, epochs=None, train_samples=None, test_samples=None,
     history : dict
         From ``train``, plus ``test_accuracy`` (before and after training).
     """
-    from circuits.signals import Step
     from circuits.training import train
 
     check_model(model)
@@ -283,15 +282,8 @@ def train_mnist1d(model, epochs=None, train_samples=None, test_samples=None,
                                           shuffle_seed=shuffle_seed + epoch):
             yield inputs, targets
 
-    # NOTE: circuits.training.train checks for a target signal or teacher before
-    # it sees the (inputs, targets) batches, so the run uses a copy whose target
-    # carries a zero placeholder signal; every batch replaces it by its labels.
-    labelled = model.copy()
-    labelled.target.signal = Step(amplitude=np.zeros(CLASSES), start=0.0,
-                                  baseline=np.zeros(CLASSES))
-    trained, history = train(labelled, epochs=epochs, inputs=epoch_batches,
+    trained, history = train(model, epochs=epochs, inputs=epoch_batches,
                              progress=progress, **overrides)
-    trained.target.signal = None
     after = evaluate(trained, "test", test_samples, batch_size)
     history["test_accuracy"] = {"before": before, "after": after}
     return trained, history
