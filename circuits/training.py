@@ -56,7 +56,7 @@ def learning_settings(model, errors=None, targets_supplied=False, **overrides):
 
 
 def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=None,
-          gain=None, progress=True, **overrides):
+          gain=None, progress=True, on_epoch=None, **overrides):
     """Train ``model`` and return ``(trained_model, history)``.
 
     Parameters
@@ -82,6 +82,10 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
         Gains of ``local_gain`` (see :func:`circuits.gradients.resolve_gain`).
     progress : bool
         Show a tqdm progress bar with the running loss.
+    on_epoch : callable, optional
+        Called as ``on_epoch(epoch, model, history)`` after every epoch with a
+        copy of the model carrying the parameters learned so far (for
+        evaluation or checkpoints).
     overrides
         Fields of :class:`circuits.model.Learning` (eta, eta_tau_m, gamma,
         optimizer, ...) that replace the model's.
@@ -123,6 +127,8 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
                 bar.set_postfix(epoch=epoch, loss=f"{value:.4g}")
             history["loss"].append(float(np.mean(losses)))
             logger.info("epoch %d: loss %.6g", epoch, history["loss"][-1])
+            if on_epoch is not None:
+                on_epoch(epoch, params.write_to(model), history)
     finally:
         bar.close()
     history["seconds"] = time.perf_counter() - started
