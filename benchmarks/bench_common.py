@@ -23,7 +23,7 @@ from circuits.signals import Sines  # noqa: E402
 
 
 def machine_line():
-    """One Markdown line: date, CPU model, cores, memory, Python and NumPy versions."""
+    """Describe the machine in one line: date, CPU, cores, memory, load, Python, NumPy."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -39,9 +39,11 @@ def machine_line():
     except (OSError, subprocess.CalledProcessError, IndexError):
         pass
     blas = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
+    load = os.getloadavg()[0]
     return (f"{datetime.date.today().isoformat()}; {cpu}; {os.cpu_count()} cores "
-            f"(nproc); {memory} GiB memory (free -g); Python {platform.python_version()}, "
-            f"NumPy {np.__version__}; OpenBLAS environment: {blas or 'none set'}")
+            f"(nproc); {memory} GiB memory (free -g); load average {load:.1f} at the "
+            f"start; Python {platform.python_version()}, NumPy {np.__version__}; "
+            f"OpenBLAS environment: {blas or 'none set'}")
 
 
 def table(headers, rows):
@@ -64,7 +66,7 @@ def best_time(function, repeat=3):
 
 
 def layered_model(neurons, layers=5, dt=0.01, duration=1.0, learning=None, seed=0):
-    """A chain of ``layers`` tanh populations with ``neurons`` neurons in all.
+    """Build a chain of ``layers`` tanh populations with ``neurons`` neurons in all.
 
     The input has as many channels as one layer, driven by sines; weights are
     drawn from N(0, 1/pre). The last layer is the output with an MSE target

@@ -108,8 +108,13 @@ def check_links(files):
             for target in targets:
                 problem = _check_target(path, target)
                 if problem:
-                    problems.append(f"{path.relative_to(ROOT)}:{number}: {problem}")
+                    problems.append(f"{_shown(path)}:{number}: {problem}")
     return problems
+
+
+def _shown(path):
+    """``path`` relative to the repository root when it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def _check_target(path, target):
