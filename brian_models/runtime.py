@@ -42,7 +42,13 @@ def build(spec):
     clock = b2.Clock(dt=spec["dt"] / spec.get("substeps", 1) * b2.second, name="vle_clock")
     record_clock = b2.Clock(dt=spec["dt"] * b2.second, name="vle_record_clock") \
         if spec.get("substeps", 1) > 1 else clock
-    shared = {name: b2.TimedArray(np.asarray(values, dtype=float), dt=spec["dt"] * b2.second)
+    # Brian2 writes a TimedArray's name into the generated code that reads it, and the
+    # default name is "_timedarray" plus a suffix that depends on whether the previous
+    # run's TimedArrays have been garbage-collected yet. Under the cython target every
+    # new suffix is a new Cython module that has to be compiled, so each TimedArray is
+    # named after its spec key: repeated runs then reuse the compiled modules.
+    shared = {name: b2.TimedArray(np.asarray(values, dtype=float), dt=spec["dt"] * b2.second,
+                                  name=f"_timedarray_{name}")
               for name, values in spec["timed_arrays"].items()}
     objects, monitors, groups = [], {}, {}
     for group_spec in spec["groups"]:
