@@ -56,7 +56,7 @@ def learning_settings(model, errors=None, targets_supplied=False, **overrides):
 
 
 def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=None,
-          gain=None, progress=True, on_epoch=None, **overrides):
+          gain=None, progress=True, on_epoch=None, plateau=None, **overrides):
     """Train ``model`` and return ``(trained_model, history)``.
 
     Parameters
@@ -86,6 +86,10 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
         Called as ``on_epoch(epoch, model, history)`` after every epoch with a
         copy of the model carrying the parameters learned so far (for
         evaluation or checkpoints).
+    plateau : tuple (patience, factor), optional
+        Reduce the learning rates on a plateau: after more than ``patience``
+        epochs without a new lowest epoch loss, multiply eta (and the time-constant
+        rates) by ``factor``, like PyTorch's ReduceLROnPlateau without a threshold.
     overrides
         Fields of :class:`circuits.model.Learning` (eta, eta_tau_m, gamma,
         optimizer, ...) that replace the model's.
@@ -127,12 +131,31 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
                 bar.set_postfix(epoch=epoch, loss=f"{value:.4g}")
             history["loss"].append(float(np.mean(losses)))
             logger.info("epoch %d: loss %.6g", epoch, history["loss"][-1])
+            if plateau is not None:
+                learning = _reduce_on_plateau(learning, history, plateau)
             if on_epoch is not None:
                 on_epoch(epoch, params.write_to(model), history)
     finally:
         bar.close()
     history["seconds"] = time.perf_counter() - started
     return params.write_to(model), history
+
+
+def _reduce_on_plateau(learning, history, plateau):
+    """Scale the learning rates by ``factor`` after ``patience`` epochs without a new best loss."""
+    patience, factor = plateau
+    history.setdefault("eta", [])
+    losses = history["loss"]
+    best = int(np.argmin(losses))
+    last_change = history.get("eta_changed", 0)
+    if len(losses) - 1 - max(best, last_change) > patience:
+        learning = dataclasses.replace(
+            learning, eta=learning.eta * factor, eta_tau_m=learning.eta_tau_m * factor,
+            eta_tau_r=learning.eta_tau_r * factor)
+        history["eta_changed"] = len(losses) - 1
+        logger.info("loss plateau: learning rate reduced to %.3g", learning.eta)
+    history["eta"].append(learning.eta)
+    return learning
 
 
 def _online_run(model, learning, params, optimizer, scheme, mode, gain, inputs, target):
