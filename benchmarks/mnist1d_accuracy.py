@@ -34,16 +34,21 @@ def main(argv=None):
     parser.add_argument("--checkpoint", default="mnist1d_trained.toml",
                         help="model file rewritten at every evaluation")
     parser.add_argument("--seed", type=int, default=0, help="shuffle seed of epoch 0")
+    parser.add_argument("--plateau", type=float, nargs=2, default=(2, 0.5),
+                        metavar=("PATIENCE", "FACTOR"),
+                        help="halve the learning rate after more than PATIENCE epochs "
+                             "without a lower training loss (default: 2 0.5, the GLE "
+                             "paper's ReduceLROnPlateau setting)")
     args = parser.parse_args(argv)
 
     model = load_model(args.model)
     started = time.perf_counter()
     print(f"Machine: {machine_line()}")
     print(f"Model: {args.model}; {args.epochs} epochs, batch 100, local errors\n")
-    print("| epoch | training loss | test accuracy | elapsed (min) |")
-    print("|---|---|---|---|")
+    print("| epoch | training loss | learning rate | test accuracy | elapsed (min) |")
+    print("|---|---|---|---|---|")
     before = datasets.evaluate(model, "test")
-    print(f"| 0 | – | {100 * before:.1f} % | 0.0 |", flush=True)
+    print(f"| 0 | – | {model.learning.eta:.3g} | {100 * before:.1f} % | 0.0 |", flush=True)
 
     def epoch_batches(epoch):
         for inputs, targets, _ in datasets.batches(model, "train", 100,
@@ -57,11 +62,12 @@ def main(argv=None):
         accuracy = datasets.evaluate(learned, "test")
         save_model(learned, args.checkpoint)
         minutes = (time.perf_counter() - started) / 60
-        print(f"| {done} | {history['loss'][-1]:.4f} | {100 * accuracy:.1f} % | "
-              f"{minutes:.1f} |", flush=True)
+        print(f"| {done} | {history['loss'][-1]:.4f} | {history['eta'][-1]:.3g} | "
+              f"{100 * accuracy:.1f} % | {minutes:.1f} |", flush=True)
 
+    patience, factor = args.plateau
     train(model, epochs=args.epochs, inputs=epoch_batches, progress=False,
-          on_epoch=on_epoch)
+          on_epoch=on_epoch, plateau=(int(patience), factor))
     return 0
 
 
