@@ -83,6 +83,11 @@ class Netlist:
     prints : list of str
         Output variables for a ``.print`` line; ``ngspice -b deck.cir`` runs
         no analysis unless the deck has one (``-r out.raw`` needs none).
+
+    A transient deck with probes gets ``.save`` lines naming exactly the probed
+    vectors, so that the raw file holds these and ``time`` rather than every
+    node voltage and branch current (half the columns of a forward network, and
+    less to write and read at each of its tens of thousands of time points).
     """
 
     title: str
@@ -127,6 +132,8 @@ class Netlist:
         if self.options:
             lines.append(".options " + " ".join(
                 f"{key}={number(value, key)}" for key, value in self.options.items()))
+        if isinstance(self.analysis, Transient) and self.probes:
+            lines += _save_lines(self.probes)
         if self.analysis is not None:
             lines.append(self.analysis.render())
             if self.prints:
@@ -142,6 +149,17 @@ class Netlist:
         """Write the deck to ``path`` via a temporary file in the same folder."""
         text = self.render()
         return write_atomic(path, text, encoding="ascii")
+
+
+def _save_lines(probes, per_line=8):
+    """``.save`` cards for every probed vector, ``per_line`` names to a card."""
+    names = []
+    for entries in probes.values():
+        for entry in entries:
+            names += entry if isinstance(entry, list) else [entry]
+    for name in names:
+        _nodes(name[2:-1])  # "v(node)": the node must be a plain identifier
+    return [".save " + " ".join(names[k:k + per_line]) for k in range(0, len(names), per_line)]
 
 
 def _single_line(text):

@@ -1,10 +1,13 @@
 """Three circuit realisations of the prospective potential ŭ = u + τ_r du/dt.
 
 ``algebraic``
-    Membrane C_m ∥ 1/g_L at node u, driven by the synaptic currents. A copy of
-    the same currents flows into a plain resistor 1/g_L (no capacitor), so the
-    copy node carries I (times V_unit). A summing source forms
-    ŭ = (1 − k) u + k I with k = τ_r/τ_m, which needs no derivative.
+    The synaptic and bias currents flow into a plain resistor 1/g_L (no
+    capacitor), so this summing node i carries I (times V_unit). A single
+    transconductance g_L·V(i) drives the membrane C_m ∥ 1/g_L at node u, and a
+    summing source forms ŭ = (1 − k) u + k I with k = τ_r/τ_m, which needs no
+    derivative. Each synapse is one transconductance into node i: feeding the
+    synaptic currents into both nodes would double the elements and matrix
+    entries, which is most of the transient's cost in large networks.
 ``capacitor_current``
     The same membrane with a 0-V source in series with C_m that measures the
     capacitor current i_C = C_m du/dt; a current-controlled read-out forms
@@ -21,7 +24,7 @@ import numpy as np
 
 from circuits.errors import ModelError
 
-from .elements import GROUND, VCVS, BehavioralSource, Capacitor, Resistor, VoltageSource
+from .elements import GROUND, VCCS, VCVS, BehavioralSource, Capacitor, Resistor, VoltageSource
 from .elements import number
 
 # tau_r may exceed tau_m by this relative amount and still count as equal.
@@ -48,8 +51,6 @@ def check(model, readout):
 def current_nodes(context, population, i):
     """Nodes into which the synaptic and bias currents of neuron i are injected."""
     name = population.name
-    if context.readout == "algebraic":
-        return [f"u_{name}_{i}", f"i_{name}_{i}"]
     if context.readout == "capacitor_current":
         return [f"u_{name}_{i}"]
     return [f"i_{name}_{i}"]
@@ -66,9 +67,12 @@ def neuron(block, context, population, i, C_m, g_L):
 def _algebraic(block, population, i, C_m, g_L, u0, time_scale):
     name = population.name
     k = population.tau_r[i] / population.tau_m[i]
+    block.add(Resistor(f"copy_{name}_{i}", f"i_{name}_{i}", GROUND, 1.0 / g_L))
     block.add(Capacitor(f"m_{name}_{i}", f"u_{name}_{i}", GROUND, C_m, u0))
     block.add(Resistor(f"leak_{name}_{i}", f"u_{name}_{i}", GROUND, 1.0 / g_L))
-    block.add(Resistor(f"copy_{name}_{i}", f"i_{name}_{i}", GROUND, 1.0 / g_L))
+    # The membrane sees g_L*V(i) = the total input current, drawn from the summing node.
+    block.add(VCCS(f"drive_{name}_{i}", GROUND, f"u_{name}_{i}", f"i_{name}_{i}", GROUND,
+                   g_L))
     expression = (f"{number(1.0 - k)}*V(u_{name}_{i})+{number(k)}*V(i_{name}_{i})")
     block.add(BehavioralSource(f"ub_{name}_{i}", f"ub_{name}_{i}", GROUND, "V", expression))
 

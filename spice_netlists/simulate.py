@@ -12,7 +12,7 @@ from .runner import DEFAULT_TIMEOUT, SimulationFailedError, run_ngspice
 
 def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=None,
                      timeout=DEFAULT_TIMEOUT, *, target=None, eta=None, gain=None,
-                     executable=None, spice_options=None):
+                     executable=None, spice_options=None, max_step_fraction=None):
     """Simulate ``model`` in ngspice and return :class:`circuits.traces.Traces`.
 
     The deck is built by :func:`~spice_netlists.build_netlist`; node voltages
@@ -45,6 +45,9 @@ def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=
         ngspice executable (default: ``ngspice`` on PATH).
     spice_options : dict, optional
         ``.options`` values, e.g. ``{"reltol": 1e-6}``.
+    max_step_fraction : float, optional
+        Maximum transient step over the shortest time constant; default 1/100,
+        see :func:`build_netlist`.
 
     Returns
     -------
@@ -53,7 +56,8 @@ def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=
         ``meta["ngspice_version"]``.
     """
     net = build_netlist(model, errors=errors, plasticity=plasticity, readout=readout,
-                        inputs=inputs, target=target, eta=eta, gain=gain)
+                        inputs=inputs, target=target, eta=eta, gain=gain,
+                        max_step_fraction=max_step_fraction)
     net.options.update(spice_options or {})
     result = run_ngspice(net.render(), timeout=timeout, executable=executable,
                          expected=["time", *_vector_names(net.probes)])
@@ -63,8 +67,16 @@ def simulate_circuit(model, errors=None, inputs=None, plasticity=False, readout=
         "readout": readout or model.circuit.readout, "errors": errors or "none",
         "plasticity": bool(plasticity), "ngspice_points": len(result.plots[0]["time"]),
         "ngspice_warnings": len(result.warnings),
+        "max_step_fraction": _used_fraction(max_step_fraction),
     })
     return traces
+
+
+def _used_fraction(value):
+    """The maximum-step fraction a run used (the default when ``value`` is None)."""
+    from .builder import MAX_STEP_FRACTION
+
+    return MAX_STEP_FRACTION if value is None else float(value)
 
 
 def _vector_names(probes):

@@ -166,3 +166,31 @@ def test_netlist_probes_cover_every_population():
     for key in ("u/h1", "ubreve/h2", "r/out", "r/x"):
         assert key in net.probes
     assert np.asarray(net.initial["u/h1"]).shape == (2,)
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.1, 1.5, float("nan"), "big"])
+def test_bad_max_step_fraction_rejected(fraction):
+    with pytest.raises(ModelError, match="max_step_fraction"):
+        build_netlist(load_model(EXAMPLES / "chain.toml"), max_step_fraction=fraction)
+
+
+def test_max_step_fraction_sets_tmax():
+    # chain.toml: tau_min = 0.1 s, dt = 0.01 s, time_scale 1e-3; TMAX = fraction*tau_min
+    # in circuit time, never above dt.
+    model = load_model(EXAMPLES / "chain.toml")
+    assert model.tau_min == pytest.approx(0.1) and model.dt == pytest.approx(0.01)
+    for fraction, tmax in [(None, 1e-6), (0.01, 1e-6), (0.05, 5e-6), (0.5, 1e-5)]:
+        analysis = build_netlist(model, max_step_fraction=fraction).analysis
+        assert analysis.max_step == pytest.approx(tmax, rel=1e-12), fraction
+
+
+def test_algebraic_synapse_is_one_transconductance():
+    # The summing node i carries the input current for both the membrane and the read-out,
+    # so each synapse is one G element, plus one membrane drive per neuron.
+    model = load_model(EXAMPLES / "lagnet.toml")
+    text = build_netlist(model, readout="algebraic").render()
+    synapses = sum(int(np.count_nonzero(q.weights)) for q in model.projections)
+    neurons = sum(p.size for p in model.neurons)
+    cards = [line for line in text.splitlines() if line.startswith("G")]
+    assert len(cards) == synapses + neurons
+    assert sum(line.startswith("Gdrive_") for line in cards) == neurons
