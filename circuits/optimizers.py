@@ -24,6 +24,11 @@ class SGD:
         value += rate * descent
         return value
 
+    def step_group(self, key, values, descent, rate):
+        """Move each of ``values`` by ``rate`` times its part of the flat ``descent``."""
+        for value, part in zip(values, split(descent, values)):
+            self.step(key, value, part, rate)
+
     def reset(self):
         """Forget the optimizer state (SGD has none)."""
 
@@ -56,20 +61,47 @@ class Adam:
 
     def step(self, key, value, descent, rate):
         """Apply one Adam update to ``value`` (in place) for the parameter ``key``."""
-        gradient = -np.asarray(descent, dtype=float)
+        self.step_group(key, (value,), np.ravel(np.asarray(descent, dtype=float)), rate)
+        return value
+
+    def step_group(self, key, values, descent, rate):
+        """One Adam update of several arrays that always step together, in place.
+
+        ``descent`` is flat: the descent directions of ``values``, raveled and
+        concatenated in order. The moments and the step count belong to ``key``.
+        """
         if key not in self.moments:
-            self.moments[key] = [np.zeros_like(gradient), np.zeros_like(gradient), 0]
+            self.moments[key] = [np.zeros_like(descent), np.zeros_like(descent), 0,
+                                 np.empty_like(descent), np.empty_like(descent)]
         state = self.moments[key]
-        first, second = state[0], state[1]
-        # In place: m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g², as m += (1 − β₁)(g − m).
-        first += (1.0 - self.beta1) * (gradient - first)
-        second += (1.0 - self.beta2) * (gradient * gradient - second)
+        first, second, _, scratch, update = state
+        # With g = −d: m ← β₁m + (1 − β₁)g as m −= (1 − β₁)(d + m), and
+        # v ← β₂v + (1 − β₂)g² as v += (1 − β₂)(d² − v), in place.
+        np.add(descent, first, out=scratch)
+        scratch *= 1.0 - self.beta1
+        first -= scratch
+        np.multiply(descent, descent, out=scratch)
+        scratch -= second
+        scratch *= 1.0 - self.beta2
+        second += scratch
         state[2] += 1
         count = state[2]
-        first_scale = rate / (1.0 - self.beta1**count)
-        second_scale = 1.0 / (1.0 - self.beta2**count)
-        value -= first_scale * first / (np.sqrt(second_scale * second) + self.epsilon)
-        return value
+        # θ ← θ − rate·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ⁿ), v̂ = v/(1 − β₂ⁿ).
+        np.multiply(second, 1.0 / (1.0 - self.beta2**count), out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        np.multiply(first, rate / (1.0 - self.beta1**count), out=update)
+        update /= scratch
+        for value, part in zip(values, split(update, values)):
+            value -= part
+
+
+def split(flat, arrays):
+    """Views into the flat array ``flat`` shaped like each of ``arrays`` in turn."""
+    offset = 0
+    for array in arrays:
+        yield flat[offset:offset + array.size].reshape(np.shape(array))
+        offset += array.size
 
 
 def make_optimizer(learning, *, explicit_sgd=False):

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from .errors import DivergenceError, ModelError
 from .model import ONLINE_ERROR_MODES, SCHEMES
-from .optimizers import make_optimizer
+from .optimizers import make_optimizer, split
 from .phi import phi as phi_function
 from .phi import phi_prime as phi_prime_function
 from .traces import Traces
@@ -227,23 +227,34 @@ def _decay(dt, tau, scheme):
     return 1.0 - dt / tau if scheme == "euler" else np.exp(-dt / tau)
 
 
-def output_error_input(model, ubreve, rate, target_now):
-    """β-scaled output error input α_N for MSE (rate target) or cross-entropy."""
+def _softmax_terms(rate):
+    """Shifted rates s = r − max r, exp(s) and Σ exp(s): what softmax and its log share."""
+    shifted = rate - rate.max(axis=-1, keepdims=True)
+    exponent = np.exp(shifted)
+    return shifted, exponent, exponent.sum(axis=-1, keepdims=True)
+
+
+def output_error_input(model, ubreve, rate, target_now, terms=None):
+    """β-scaled output error input α_N for MSE (rate target) or cross-entropy.
+
+    ``terms`` are :func:`_softmax_terms` of ``rate`` when the caller has them.
+    """
     population = model.population(model.target.population)
     beta = model.target.beta
     if model.target.loss == "cross_entropy":
-        shifted = rate - rate.max(axis=-1, keepdims=True)
-        softmax = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
-        return beta * (target_now - softmax)
+        _, exponent, total = terms or _softmax_terms(rate)
+        return beta * (target_now - exponent / total)
     return beta * phi_prime_function(population.phi)(ubreve) * (target_now - rate)
 
 
-def instantaneous_cost(model, rate, target_now):
-    """Cost C per batch element: ½‖r* − r‖² (MSE) or the cross-entropy of softmax(r)."""
+def instantaneous_cost(model, rate, target_now, terms=None):
+    """Cost C per batch element: ½‖r* − r‖² (MSE) or the cross-entropy of softmax(r).
+
+    ``terms`` are :func:`_softmax_terms` of ``rate`` when the caller has them.
+    """
     if model.target.loss == "cross_entropy":
-        shifted = rate - rate.max(axis=-1, keepdims=True)
-        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        return -(target_now * log_softmax).sum(axis=-1)
+        shifted, _, total = terms or _softmax_terms(rate)
+        return -(target_now * (shifted - np.log(total))).sum(axis=-1)
     return 0.5 * ((target_now - rate) ** 2).sum(axis=-1)
 
 
@@ -256,7 +267,7 @@ def _check_finite(name, array, step, dt, variable):
 
 
 def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
-             record=DEFAULT_RECORD, record_weights=False, params=None):
+             record=DEFAULT_RECORD, record_weights=False, params=None, record_errors=True):
     """Run the reference simulator and return :class:`~circuits.traces.Traces`.
 
     Parameters
@@ -278,6 +289,9 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
     params : Parameters, optional
         Parameter values to start from (default: the model's). They are
         updated in place when plasticity runs.
+    record_errors : bool
+        Add ``e`` to ``record`` when errors run (default). Training, which
+        reads only the loss, switches it off.
 
     Returns
     -------
@@ -307,7 +321,7 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
                 )
     model.check_step(scheme)
     params = params or Parameters(model)
-    record = set(record) | ({"e"} if online.errors else set())
+    record = set(record) | ({"e"} if online.errors and record_errors else set())
     if scheme == "continuous":
         from .continuous import simulate_continuous
 
@@ -322,14 +336,20 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
 
 
 class _Plan:
-    """Per-population constants of the grid loop, looked up once per run."""
+    """One neuron population in the grid loop: its constants and its state.
 
-    def __init__(self, model, population, params, scheme, online):
+    The constants are looked up once per run. Between steps the plan holds u,
+    v, the stored rate r⁻ and the stored error e⁻; within a step it holds the
+    values of that step (``current`` = I, ``ubreve``, ``rate_now``,
+    ``alpha``, ``error_now``), which the recording and the updates read.
+    """
+
+    def __init__(self, model, population, params, scheme, online, u, rate):
         self.population = population
         self.name = name = population.name
-        self.incoming = [(q.pre, q.name, model.population(q.pre).is_input, q.plastic)
-                         for q in model.projections_to(name)]
-        self.outgoing = [(q.post, q.name) for q in model.projections_from(name)]
+        self.bias = params.bias[name]
+        self.incoming = [(q.pre, params.weights[q.name]) for q in model.projections_to(name)]
+        self.outgoing = []  # (plan of the post population, weights), set by _make_plans
         self.phi = phi_function(population.phi)
         self.phi_prime = phi_prime_function(population.phi)
         # φ'(ŭ) from the rate r = φ(ŭ) where that is exact, to skip a second tanh.
@@ -338,22 +358,96 @@ class _Plan:
         self.nla = population.variant == "nla"
         self.is_output = model.target is not None and model.target.population == name
         self.gain = (online.gain or {}).get(name, 1.0)
+        self.u, self.rate = u, rate
+        self.v, self.error = np.zeros_like(u), np.zeros_like(u)
+        self.current = self.ubreve = self.rate_now = self.alpha = self.error_now = None
         self.update_constants(model, params, scheme)
 
     def update_constants(self, model, params, scheme):
         """Recompute what depends on the time constants (after they learn)."""
-        tau_m, tau_r = params.tau_m[self.name], params.tau_r[self.name]
+        self.tau_m, self.tau_r = tau_m, tau_r = params.tau_m[self.name], params.tau_r[self.name]
         self.k = tau_r / tau_m
         self.ratio = tau_m / tau_r
         self.decay_m = _decay(model.dt, tau_m, scheme)
         self.decay_r = _decay(model.dt, tau_r, scheme)
+        self.gain_m, self.gain_r = 1.0 - self.decay_m, 1.0 - self.decay_r
+
+    @property
+    def udot(self):
+        """u̇ = (I − u)/τ_m of this step (u before its update)."""
+        return (self.current - self.u) / self.tau_m
+
+    def forward(self, rates, gamma):
+        """I = Σ_q W_q r⁻_pre + b + γ e⁻, ŭ = u + k (I − u), r = φ(ŭ) (nla: prospective)."""
+        current = self.bias
+        for pre, weights in self.incoming:
+            current = current + rates[pre] @ weights.T
+        if gamma:
+            current = current + gamma * self.error
+        drive = current - self.u
+        self.current, self.ubreve = current, self.u + self.k * drive
+        if self.nla:
+            self.rate_now = self.phi(self.u) + \
+                self.tau_r * self.phi_prime(self.u) * drive / self.tau_m
+        else:
+            self.rate_now = self.phi(self.ubreve)
+
+    def backward(self, mode, output_input):
+        """α = φ'(ŭ) ⊙ Σ_q W_qᵀ e⁻_post (+ the output error input), then e of ``mode``."""
+        alpha = output_input
+        if self.outgoing:
+            feedback = None
+            for post, weights in self.outgoing:
+                term = post.error @ weights
+                feedback = term if feedback is None else feedback + term
+            gate = self.phi_prime_of_rate(self.rate_now) if self.phi_prime_of_rate \
+                else self.phi_prime(self.ubreve)
+            alpha = gate * feedback if alpha is None else gate * feedback + alpha
+        elif alpha is None:
+            alpha = np.zeros_like(self.ubreve)
+        self.alpha = alpha
+        if mode == "instantaneous":
+            self.error_now = alpha
+        else:
+            error = self.v + self.ratio * (alpha - self.v)
+            self.error_now = error * self.gain if mode == "local_gain" else error
+
+    def update(self, integrate_errors):
+        """u ← a_m u + (1 − a_m) I, v ← a_r v + (1 − a_r) α; return the sum of the new state."""
+        self.u = self.decay_m * self.u + self.gain_m * self.current
+        total = self.u.sum()
+        if integrate_errors:
+            self.v = self.decay_r * self.v + self.gain_r * self.alpha
+            total += self.v.sum()
+        return total
 
 
-_NEURON_VARIABLES = ("u", "ubreve", "r", "e", "v", "alpha", "I", "udot")
 _PHI_PRIME_OF_RATE = {
     "tanh": lambda rate: 1.0 - rate**2,
     "sigmoid": lambda rate: rate * (1.0 - rate),
 }
+# Recorded neuron variables and the _Plan attributes that hold them during a step.
+_RECORDED_ATTRIBUTE = {"u": "u", "ubreve": "ubreve", "r": "rate_now", "e": "error_now",
+                       "v": "v", "alpha": "alpha", "I": "current", "udot": "udot"}
+_NEURON_VARIABLES = tuple(_RECORDED_ATTRIBUTE)
+
+
+def _time_major(arrays, batch):
+    """name → C-contiguous array (T, B, N) from (1 or B, T, N), so that [n] is one step."""
+    return {name: np.ascontiguousarray(np.swapaxes(
+        np.broadcast_to(a, (batch,) + a.shape[1:]), 0, 1)) for name, a in arrays.items()}
+
+
+def _make_plans(model, params, scheme, online, x):
+    """Plans of the neuron populations in order, starting from the initial state."""
+    u, rates = initial_state(model, params, {name: a[0] for name, a in x.items()})
+    plans = [_Plan(model, p, params, scheme, online, u[p.name], rates[p.name])
+             for p in model.neurons]
+    by_name = {plan.name: plan for plan in plans}
+    for plan in plans:
+        plan.outgoing = [(by_name[q.post], params.weights[q.name])
+                         for q in model.projections_from(plan.name)]
+    return plans
 
 
 def _simulate_grid(model, params, scheme, inputs, target, online, record,
@@ -363,127 +457,81 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
     targets = target_array(model, times, target, scheme, inputs) \
         if online.errors or "loss" in record else None
     batch = batch_size_of({**x, "target": targets})
-    x = {name: np.broadcast_to(a, (batch,) + a.shape[1:]) for name, a in x.items()}
+    x = _time_major(x, batch)
     if targets is not None:
-        targets = np.broadcast_to(targets, (batch,) + targets.shape[1:])
-
-    u, stored_rate = initial_state(model, params, {n: a[:, 0] for n, a in x.items()})
-    neurons = model.neurons
-    plans = [_Plan(model, p, params, scheme, online) for p in neurons]
-    v = {p.name: np.zeros((batch, p.size)) for p in neurons}
-    stored_error = {p.name: np.zeros((batch, p.size)) for p in neurons}
-    output = model.target.population if model.target else None
+        targets = _time_major({"target": targets}, batch)["target"]
+    plans = _make_plans(model, params, scheme, online, x)
+    output = next((plan for plan in plans if plan.is_output), None)
+    rates = {plan.name: plan.rate for plan in plans}  # r⁻, and x_n for the inputs
+    out, recorded = _record_arrays(model, plans, record, record_weights, x, targets, batch)
+    learning = online.plastic & (times >= online.start - 1e-12)
+    plasticity = _Plasticity(model, params, plans, online, scheme, batch) \
+        if learning.any() else None
     integrate_errors = online.errors in ("local", "local_gain")
-    learns_tau = online.eta_tau_m > 0 or online.eta_tau_r > 0
-
-    out = {f"{var}/{p.name}": np.empty((len(times), batch, p.size))
-           for p in neurons for var in record if var in _NEURON_VARIABLES}
-    recorded = [(plan, var, out[f"{var}/{plan.name}"]) for plan in plans
-                for var in _NEURON_VARIABLES if f"{var}/{plan.name}" in out]
-    for population in model.inputs:
-        out[f"r/{population.name}"] = np.swapaxes(x[population.name], 0, 1)
-    if "loss" in record and targets is not None:
-        out["loss"] = np.empty((len(times), batch))
-    if record_weights:
-        for q in model.projections:
-            out[f"w/{q.name}"] = np.empty((len(times),) + q.weights.shape)
-        for p in neurons:
-            out[f"b/{p.name}"] = np.empty((len(times), p.size))
+    softmax_needed = output is not None and model.target.loss == "cross_entropy" and (
+        online.errors or "loss" in out)
 
     for n in range(len(times)):
-        rate_now, ubreve_now, current_now, error_now, alpha_now = {}, {}, {}, {}, {}
-        pre_rates = dict(stored_rate)
         for name, array in x.items():
-            pre_rates[name] = array[:, n]
+            rates[name] = array[n]
         for plan in plans:
-            name = plan.name
-            current = params.bias[name]
-            for pre, weights, _, _ in plan.incoming:
-                current = current + pre_rates[pre] @ params.weights[weights].T
-            if online.gamma:
-                current = current + online.gamma * stored_error[name]
-            drive = current - u[name]
-            ubreve = u[name] + plan.k * drive
-            if plan.nla:
-                tau_m, tau_r = params.tau_m[name], params.tau_r[name]
-                rate = plan.phi(u[name]) + tau_r * plan.phi_prime(u[name]) * drive / tau_m
-            else:
-                rate = plan.phi(ubreve)
-            current_now[name], ubreve_now[name], rate_now[name] = current, ubreve, rate
+            plan.forward(rates, online.gamma)
+        terms = _softmax_terms(output.rate_now) if softmax_needed else None
         if online.errors:
             for plan in reversed(plans):
-                name = plan.name
-                ubreve = ubreve_now[name]
-                if plan.outgoing:
-                    feedback = 0.0
-                    for post, weights in plan.outgoing:
-                        feedback = feedback + stored_error[post] @ params.weights[weights]
-                    gate = plan.phi_prime_of_rate(rate_now[name]) \
-                        if plan.phi_prime_of_rate else plan.phi_prime(ubreve)
-                    alpha = gate * feedback
-                else:
-                    alpha = np.zeros_like(ubreve)
-                if plan.is_output:
-                    alpha = alpha + output_error_input(model, ubreve, rate_now[name],
-                                                       targets[:, n])
-                alpha_now[name] = alpha
-                if online.errors == "instantaneous":
-                    error = alpha
-                else:
-                    error = v[name] + plan.ratio * (alpha - v[name])
-                    if online.errors == "local_gain":
-                        error = error * plan.gain
-                error_now[name] = error
-        for plan, variable, array in recorded:
-            name = plan.name
-            if variable == "u":
-                array[n] = u[name]
-            elif variable == "ubreve":
-                array[n] = ubreve_now[name]
-            elif variable == "r":
-                array[n] = rate_now[name]
-            elif variable == "e":
-                array[n] = error_now[name]
-            elif variable == "v":
-                array[n] = v[name]
-            elif variable == "alpha":
-                array[n] = alpha_now[name]
-            elif variable == "I":
-                array[n] = current_now[name]
-            else:
-                array[n] = (current_now[name] - u[name]) / params.tau_m[name]
+                plan.backward(online.errors, output_error_input(
+                    model, plan.ubreve, plan.rate_now, targets[n], terms)
+                    if plan.is_output else None)
+        for plan, attribute, array in recorded:
+            array[n] = getattr(plan, attribute)
         if "loss" in out:
-            out["loss"][n] = instantaneous_cost(model, rate_now[output], targets[:, n])
+            out["loss"][n] = instantaneous_cost(model, output.rate_now, targets[n], terms)
         if record_weights:
-            for q in model.projections:
-                out[f"w/{q.name}"][n] = params.weights[q.name]
-            for p in neurons:
-                out[f"b/{p.name}"][n] = params.bias[p.name]
-        # State updates, all from the values of this step.
-        learning_now = online.plastic and times[n] >= online.start - 1e-12
-        checksum = 0.0
+            _record_parameters(out, model, params, n)
+        # Updates, all from the values of this step (the rates r⁻ are still in `rates`).
+        checksum = plasticity.step(rates) if learning[n] else 0.0
         for plan in plans:
-            name = plan.name
-            u_old = u[name]
-            u[name] = plan.decay_m * u_old + (1.0 - plan.decay_m) * current_now[name]
-            checksum += u[name].sum()
-            if integrate_errors:
-                v[name] = plan.decay_r * v[name] + (1.0 - plan.decay_r) * alpha_now[name]
-                checksum += v[name].sum()
-            stored_rate[name] = rate_now[name]
-            if online.errors:
-                stored_error[name] = error_now[name]
-            if learning_now:
-                udot = (current_now[name] - u_old) / params.tau_m[name]
-                _plasticity(model, params, plan, online, pre_rates, error_now,
-                            alpha_now, udot)
-                if learns_tau:
-                    plan.update_constants(model, params, scheme)
+            checksum += plan.update(integrate_errors)
+        if learning[n] and plasticity.learns_tau:
+            for plan in plans:
+                plan.update_constants(model, params, scheme)
+        for plan in plans:
+            rates[plan.name] = plan.rate = plan.rate_now
+            plan.error = plan.error_now
         # One sum per step detects NaN or inf anywhere; only then look for where.
         if not np.isfinite(checksum):
-            _locate_divergence(plans, u, v, n, model.dt)
-        if learning_now:
-            _check_parameters(model, params, n)
+            _locate_divergence(model, params, plans, n, learning[n])
+    return _traces(times, out, batch)
+
+
+def _record_arrays(model, plans, record, record_weights, x, targets, batch):
+    """Output arrays (T, B, N) by trace key, and (plan, attribute, array) to fill per step."""
+    steps = len(model.times())
+    out = {f"{var}/{plan.name}": np.empty((steps, batch, plan.population.size))
+           for plan in plans for var in record if var in _NEURON_VARIABLES}
+    recorded = [(plan, _RECORDED_ATTRIBUTE[var], out[f"{var}/{plan.name}"])
+                for plan in plans for var in _NEURON_VARIABLES if f"{var}/{plan.name}" in out]
+    for name, array in x.items():
+        out[f"r/{name}"] = array
+    if "loss" in record and targets is not None:
+        out["loss"] = np.empty((steps, batch))
+    if record_weights:
+        for q in model.projections:
+            out[f"w/{q.name}"] = np.empty((steps,) + q.weights.shape)
+        for p in model.neurons:
+            out[f"b/{p.name}"] = np.empty((steps, p.size))
+    return out, recorded
+
+
+def _record_parameters(out, model, params, step):
+    for q in model.projections:
+        out[f"w/{q.name}"][step] = params.weights[q.name]
+    for p in model.neurons:
+        out[f"b/{p.name}"][step] = params.bias[p.name]
+
+
+def _traces(times, out, batch):
+    """Traces from the output arrays; batch 1 drops the batch axis."""
     traces = Traces(t=times)
     for key, value in out.items():
         traces.data[key] = value[:, 0] if (batch == 1 and value.ndim == 3
@@ -493,11 +541,91 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
     return traces
 
 
-def _locate_divergence(plans, u, v, step, dt):
-    """Raise DivergenceError for the first population whose u or v is not finite."""
+def _locate_divergence(model, params, plans, step, learned):
+    """Raise DivergenceError for the first population whose u or v is not finite,
+    else (after a learning step) for the first learned parameter that is not finite."""
     for plan in plans:
-        for variable, values in (("u", u), ("v", v)):
-            _check_finite(plan.name, values[plan.name], step, dt, variable)
+        _check_finite(plan.name, plan.u, step, model.dt, "u")
+        _check_finite(plan.name, plan.v, step, model.dt, "v")
+    if learned:
+        _check_parameters(model, params, step)
+
+
+class _Plasticity:
+    """The online parameter updates of one run (the last four lines of one step).
+
+    The batch-mean descent directions of all plastic weights and biases are
+    written into one flat buffer, so that an optimizer moves them all with one
+    ``step_group`` call per grid step.
+    """
+
+    def __init__(self, model, params, plans, online, scheme, batch):
+        if online.errors is None:
+            raise ModelError("plasticity needs error neurons; set errors to local, "
+                             "instantaneous or local_gain", key="errors")
+        self.online, self.params, self.plans = online, params, plans
+        self.dt, self.batch = model.dt, batch
+        self.learns_tau = online.eta_tau_m > 0 or online.eta_tau_r > 0
+        weights = [(plan, q.pre, params.weights[q.name], f"w/{q.name}") for plan in plans
+                   for q in model.projections_to(plan.name) if q.plastic and online.eta > 0]
+        biases = [(plan, params.bias[plan.name], f"b/{plan.name}") for plan in plans
+                  if online.learn_biases and online.eta > 0]
+        self.values = [w for _, _, w, _ in weights] + [b for _, b, _ in biases]
+        self.key = tuple(key for *_, key in weights) + tuple(key for *_, key in biases)
+        self.descent = np.empty(sum(value.size for value in self.values))
+        views = split(self.descent, self.values)
+        self.weights = [(plan, pre, w, next(views)) for plan, pre, w, _ in weights]
+        self.biases = [(plan, b, next(views)) for plan, b, _ in biases]
+
+    def step(self, rates):
+        """Update the parameters from this step's errors and the rates r⁻; return their sum."""
+        sgd, eta_dt = self.online.optimizer is None, self.online.eta * self.dt
+        for plan, pre, weights, descent in self.weights:
+            np.matmul(plan.error_now.T, rates[pre], out=descent)  # Σ_batch e r⁻ᵀ
+            if sgd:
+                descent *= eta_dt
+                descent /= self.batch
+                weights += descent
+            else:
+                descent /= self.batch
+        for plan, bias, descent in self.biases:
+            np.mean(plan.error_now, axis=0, out=descent)
+            if sgd:
+                descent *= eta_dt
+                bias += descent
+        if not sgd and self.values:
+            self.online.optimizer.step_group(self.key, self.values, self.descent, eta_dt)
+        total = sum(value.sum() for value in self.values)
+        if self.learns_tau:
+            for plan in self.plans:
+                total += self._time_constants(plan)
+        return total
+
+    def _time_constants(self, plan):
+        """τ̇_m = −η_τm e u̇, τ̇_r = +η_τr α u̇, clamped to τ_min; return their sum."""
+        online, params, dt, name = self.online, self.params, self.dt, plan.name
+        udot = plan.udot
+        if online.optimizer is None:
+            if online.eta_tau_m > 0:
+                params.tau_m[name] = np.maximum(
+                    params.tau_m[name] - online.eta_tau_m * dt * (plan.error_now * udot).mean(
+                        axis=0), online.tau_min)
+            if online.eta_tau_r > 0:
+                params.tau_r[name] = np.maximum(
+                    params.tau_r[name] + online.eta_tau_r * dt * (plan.alpha * udot).mean(
+                        axis=0), online.tau_min)
+        else:
+            step = online.optimizer.step
+            if online.eta_tau_m > 0:
+                step(f"tau_m/{name}", params.tau_m[name],
+                     -(plan.error_now * udot).mean(axis=0), online.eta_tau_m * dt)
+                np.maximum(params.tau_m[name], online.tau_min, out=params.tau_m[name])
+            if online.eta_tau_r > 0:
+                step(f"tau_r/{name}", params.tau_r[name], (plan.alpha * udot).mean(axis=0),
+                     online.eta_tau_r * dt)
+                np.maximum(params.tau_r[name], online.tau_min, out=params.tau_r[name])
+        return params.tau_m[name].sum() + params.tau_r[name].sum()
+
 
 
 def _rate_params(population, params, u, current):
@@ -512,61 +640,6 @@ def _rate_params(population, params, u, current):
     else:
         rate = phi(ubreve)
     return ubreve, rate
-
-
-def _plasticity(model, params, plan, online, pre_rates, errors, alphas, udot):
-    """One step of Ẇ = η e rᵀ, ḃ = η e, τ̇_m = −η_τ e u̇, τ̇_r = +η_τ α u̇.
-
-    Without ``online.optimizer`` this is SGD with step η·dt. With an optimizer
-    the batch-mean descent directions go to ``optimizer.step`` with the same
-    step size. Learned time constants are clamped to at least ``tau_min``
-    after every update in both cases.
-    """
-    name = plan.name
-    dt = model.dt
-    error = errors[name]
-    if online.optimizer is not None:
-        _optimizer_step(params, plan, online, dt, pre_rates, error, alphas[name]
-                        if name in alphas else None, udot)
-        return
-    if online.eta > 0:
-        for pre, weights, _, plastic in plan.incoming:
-            if plastic:
-                params.weights[weights] += online.eta * dt * (
-                    error.T @ pre_rates[pre]) / error.shape[0]
-        if online.learn_biases:
-            params.bias[name] += online.eta * dt * error.mean(axis=0)
-    if online.eta_tau_m > 0:
-        params.tau_m[name] = np.maximum(
-            params.tau_m[name] - online.eta_tau_m * dt * (error * udot).mean(axis=0),
-            online.tau_min)
-    if online.eta_tau_r > 0:
-        params.tau_r[name] = np.maximum(
-            params.tau_r[name] + online.eta_tau_r * dt * (alphas[name] * udot).mean(axis=0),
-            online.tau_min)
-
-
-def _optimizer_step(params, plan, online, dt, pre_rates, error, alpha, udot):
-    """The updates of :func:`_plasticity` delegated to ``online.optimizer``."""
-    name = plan.name
-    step = online.optimizer.step
-    if online.eta > 0:
-        for pre, weights, _, plastic in plan.incoming:
-            if plastic:
-                step(f"w/{weights}", params.weights[weights],
-                     error.T @ pre_rates[pre] / error.shape[0], online.eta * dt)
-        if online.learn_biases:
-            step(f"b/{name}", params.bias[name], error.mean(axis=0), online.eta * dt)
-    if online.eta_tau_m > 0:
-        step(f"tau_m/{name}", params.tau_m[name], -(error * udot).mean(axis=0),
-             online.eta_tau_m * dt)
-        np.maximum(params.tau_m[name], online.tau_min, out=params.tau_m[name])
-    if online.eta_tau_r > 0:
-        step(f"tau_r/{name}", params.tau_r[name], (alpha * udot).mean(axis=0),
-             online.eta_tau_r * dt)
-        np.maximum(params.tau_r[name], online.tau_min, out=params.tau_r[name])
-
-
 def _check_parameters(model, params, step):
     """Raise DivergenceError when a learned parameter is not finite."""
     total = sum(w.sum() for w in params.weights.values())

@@ -167,7 +167,8 @@ def _online_run(model, learning, params, optimizer, scheme, mode, gain, inputs, 
         gain=grad.resolve_gain(model, gain, params) if mode == "local_gain" else None,
     )
     traces = ref.simulate(model, scheme=scheme, inputs=inputs, target=target,
-                          online=online, record=("loss",), params=params)
+                          online=online, record=("loss",), params=params,
+                          record_errors=False)
     return float(model.dt * np.asarray(traces["loss"]).sum(axis=0).mean())
 
 
