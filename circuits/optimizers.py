@@ -71,10 +71,11 @@ class Adam:
         concatenated in order. The moments and the step count belong to ``key``.
         """
         if key not in self.moments:
+            update = np.empty_like(descent)
             self.moments[key] = [np.zeros_like(descent), np.zeros_like(descent), 0,
-                                 np.empty_like(descent), np.empty_like(descent)]
+                                 np.empty_like(descent), update, list(split(update, values))]
         state = self.moments[key]
-        first, second, _, scratch, update = state
+        first, second, _, scratch, update, parts = state
         # With g = −d: m ← β₁m + (1 − β₁)g as m −= (1 − β₁)(d + m), and
         # v ← β₂v + (1 − β₂)g² as v += (1 − β₂)(d² − v), in place.
         np.add(descent, first, out=scratch)
@@ -92,7 +93,7 @@ class Adam:
         scratch += self.epsilon
         np.multiply(first, rate / (1.0 - self.beta1**count), out=update)
         update /= scratch
-        for value, part in zip(values, split(update, values)):
+        for value, part in zip(values, parts):
             value -= part
 
 

@@ -36,6 +36,7 @@ step. The sign convention is that e (like the adjoint λ) points in the
 descent direction: the update W += η dt e rᵀ lowers the loss.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,6 +197,20 @@ def target_array(model, times, target=None, scheme="euler", inputs=None):
     return array
 
 
+def check_error_target(model, target=None):
+    """Raise ModelError unless error neurons have target rates to compare with."""
+    if target is not None:
+        return
+    if model.target is None:
+        raise ModelError("errors need a target; add a [target] table", key="target")
+    if model.target.signal is None and model.target.teacher is None:
+        raise ModelError(
+            "the [target] table has neither a signal nor a teacher, so error neurons "
+            "have nothing to compare with; add one, pass target arrays in Python, or "
+            "use --dataset mnist1d with vle train or vle crosscheck",
+            key="target", value=model.target.population)
+
+
 # --- equilibrium and one step ------------------------------------------------------------
 
 
@@ -309,8 +324,8 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
             f"{', '.join(ONLINE_ERROR_MODES)}",
             key="errors", value=online.errors,
         )
-    if online.errors is not None and model.target is None and target is None:
-        raise ModelError("errors need a target; add a [target] table", key="target")
+    if online.errors is not None:
+        check_error_target(model, target)
     if online.errors is not None:
         for population in model.neurons:
             if population.variant == "nla":
@@ -338,10 +353,12 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
 class _Plan:
     """One neuron population in the grid loop: its constants and its state.
 
-    The constants are looked up once per run. Between steps the plan holds u,
-    v, the stored rate r⁻ and the stored error e⁻; within a step it holds the
-    values of that step (``current`` = I, ``ubreve``, ``rate_now``,
-    ``alpha``, ``error_now``), which the recording and the updates read.
+    The constants are looked up once per run; those per neuron are stored
+    broadcast to the state's shape (B, N), because NumPy multiplies arrays of
+    equal shapes faster. Between steps the plan holds u, v, the stored rate r⁻
+    and the stored error e⁻; within a step it holds the values of that step
+    (``current`` = I, ``ubreve``, ``rate_now``, ``alpha``, ``error_now``),
+    which the recording and the updates read.
     """
 
     def __init__(self, model, population, params, scheme, online, u, rate):
@@ -355,10 +372,11 @@ class _Plan:
         # φ'(ŭ) from the rate r = φ(ŭ) where that is exact, to skip a second tanh.
         self.phi_prime_of_rate = _PHI_PRIME_OF_RATE.get(population.phi) \
             if population.variant != "nla" else None
+        self.gated = population.phi != "linear"  # a linear φ has φ' = 1: no gate
         self.nla = population.variant == "nla"
         self.is_output = model.target is not None and model.target.population == name
-        self.gain = (online.gain or {}).get(name, 1.0)
         self.u, self.rate = u, rate
+        self.gain = self._full((online.gain or {}).get(name, 1.0))
         self.v, self.error = np.zeros_like(u), np.zeros_like(u)
         self.current = self.ubreve = self.rate_now = self.alpha = self.error_now = None
         self.update_constants(model, params, scheme)
@@ -366,11 +384,15 @@ class _Plan:
     def update_constants(self, model, params, scheme):
         """Recompute what depends on the time constants (after they learn)."""
         self.tau_m, self.tau_r = tau_m, tau_r = params.tau_m[self.name], params.tau_r[self.name]
-        self.k = tau_r / tau_m
-        self.ratio = tau_m / tau_r
-        self.decay_m = _decay(model.dt, tau_m, scheme)
-        self.decay_r = _decay(model.dt, tau_r, scheme)
-        self.gain_m, self.gain_r = 1.0 - self.decay_m, 1.0 - self.decay_r
+        decay_m, decay_r = _decay(model.dt, tau_m, scheme), _decay(model.dt, tau_r, scheme)
+        self.k, self.ratio = self._full(tau_r / tau_m), self._full(tau_m / tau_r)
+        self.decay_m, self.gain_m = self._full(decay_m), self._full(1.0 - decay_m)
+        self.decay_r, self.gain_r = self._full(decay_r), self._full(1.0 - decay_r)
+
+    def _full(self, value):
+        """``value`` per neuron (or one for all) as a C-contiguous array of the state's shape."""
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=float),
+                                                    self.u.shape))
 
     @property
     def udot(self):
@@ -400,9 +422,10 @@ class _Plan:
             for post, weights in self.outgoing:
                 term = post.error @ weights
                 feedback = term if feedback is None else feedback + term
-            gate = self.phi_prime_of_rate(self.rate_now) if self.phi_prime_of_rate \
-                else self.phi_prime(self.ubreve)
-            alpha = gate * feedback if alpha is None else gate * feedback + alpha
+            if self.gated:
+                feedback = feedback * (self.phi_prime_of_rate(self.rate_now)
+                                       if self.phi_prime_of_rate else self.phi_prime(self.ubreve))
+            alpha = feedback if alpha is None else feedback + alpha
         elif alpha is None:
             alpha = np.zeros_like(self.ubreve)
         self.alpha = alpha
@@ -414,10 +437,12 @@ class _Plan:
 
     def update(self, integrate_errors):
         """u ← a_m u + (1 − a_m) I, v ← a_r v + (1 − a_r) α; return the sum of the new state."""
-        self.u = self.decay_m * self.u + self.gain_m * self.current
+        self.u *= self.decay_m
+        self.u += self.gain_m * self.current
         total = self.u.sum()
         if integrate_errors:
-            self.v = self.decay_r * self.v + self.gain_r * self.alpha
+            self.v *= self.decay_r
+            self.v += self.gain_r * self.alpha
             total += self.v.sum()
         return total
 
@@ -464,9 +489,9 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
     output = next((plan for plan in plans if plan.is_output), None)
     rates = {plan.name: plan.rate for plan in plans}  # r⁻, and x_n for the inputs
     out, recorded = _record_arrays(model, plans, record, record_weights, x, targets, batch)
-    learning = online.plastic & (times >= online.start - 1e-12)
+    learning = (online.plastic & (times >= online.start - 1e-12)).tolist()
     plasticity = _Plasticity(model, params, plans, online, scheme, batch) \
-        if learning.any() else None
+        if any(learning) else None
     integrate_errors = online.errors in ("local", "local_gain")
     softmax_needed = output is not None and model.target.loss == "cross_entropy" and (
         online.errors or "loss" in out)
@@ -499,7 +524,7 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
             rates[plan.name] = plan.rate = plan.rate_now
             plan.error = plan.error_now
         # One sum per step detects NaN or inf anywhere; only then look for where.
-        if not np.isfinite(checksum):
+        if not math.isfinite(checksum):
             _locate_divergence(model, params, plans, n, learning[n])
     return _traces(times, out, batch)
 
@@ -589,13 +614,14 @@ class _Plasticity:
             else:
                 descent /= self.batch
         for plan, bias, descent in self.biases:
-            np.mean(plan.error_now, axis=0, out=descent)
+            np.sum(plan.error_now, axis=0, out=descent)  # the batch mean of e
+            descent /= self.batch
             if sgd:
                 descent *= eta_dt
                 bias += descent
         if not sgd and self.values:
             self.online.optimizer.step_group(self.key, self.values, self.descent, eta_dt)
-        total = sum(value.sum() for value in self.values)
+        total = sum(np.add.reduce(value, axis=None) for value in self.values)
         if self.learns_tau:
             for plan in self.plans:
                 total += self._time_constants(plan)
