@@ -47,6 +47,8 @@ def build(spec):
     # run's TimedArrays have been garbage-collected yet. Under the cython target every
     # new suffix is a new Cython module that has to be compiled, so each TimedArray is
     # named after its spec key: repeated runs then reuse the compiled modules.
+    # NOTE: Brian2 (2.11) also writes the number of samples, the channel count and dt into
+    # that code, so a model run with a new duration compiles its input modules once.
     shared = {name: b2.TimedArray(np.asarray(values, dtype=float), dt=spec["dt"] * b2.second,
                                   name=f"_timedarray_{name}")
               for name, values in spec["timed_arrays"].items()}
