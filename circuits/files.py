@@ -33,6 +33,10 @@ def write_atomic(path, content, *, encoding="utf-8"):
                 stream.write(content.encode(encoding))
             else:
                 stream.write(content)
+        # mkstemp creates the file for its owner only; give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -87,7 +87,7 @@ SECTIONS = {
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def load_model(path):
+def load_model(path, scheme=None):
     """Read a model from a TOML file.
 
     Parameters
@@ -95,6 +95,9 @@ def load_model(path):
     path : str or Path
         The model file. Relative paths inside it (signal files, teacher
         models) are taken relative to its folder.
+    scheme : {"euler", "exact", "continuous"}, optional
+        Replaces the file's ``scheme`` before the checks that depend on it
+        (tau >= dt under euler), as a command-line ``--scheme`` does.
 
     Returns
     -------
@@ -106,7 +109,7 @@ def load_model(path):
         For a missing file, a TOML syntax error or any invalid value; the
         message names the file, the key path and the value.
     """
-    return _load_file(Path(path), ())
+    return _load_file(Path(path), (), scheme)
 
 
 def model_from_dict(table, source=None, base_dir=None):
@@ -130,8 +133,11 @@ def model_from_dict(table, source=None, base_dir=None):
     return _build(table, LoadContext(source, base_dir.resolve()))
 
 
-def _load_file(path, teacher_stack):
+def _load_file(path, teacher_stack, scheme=None):
     source = str(path)
+    if path.is_dir():
+        raise ModelError(f"'{path}' is a directory; give the model's TOML file",
+                         source=source)
     if not path.is_file():
         raise ModelError(f"model file '{path}' not found; check the path", source=source)
     try:
@@ -143,6 +149,8 @@ def _load_file(path, teacher_stack):
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(error, source) from error
+    if scheme is not None:
+        table = {**table, "scheme": scheme}
     ctx = LoadContext(source, path.resolve().parent, teacher_stack + (path.resolve(),))
     return _build(table, ctx)
 

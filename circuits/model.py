@@ -414,7 +414,27 @@ class Model:
         check_choice(self.initial_state, INITIAL_STATES, "initial_state")
         self._check_graph()
         self._check_target()
+        self._check_sampled_signals()
         self.order = self.topological_order()
+
+    def _check_sampled_signals(self):
+        """Reject sampled signals (files, arrays) that end before the run does."""
+        signals = [(f"populations[{p.name}].signal", p.signal) for p in self.inputs]
+        if self.target is not None and self.target.signal is not None:
+            signals.append(("target.signal", self.target.signal))
+        for key, signal in signals:
+            if getattr(signal, "kind", None) != "file":
+                continue
+            rows = signal.data.shape[-2]
+            covered = (rows - 1) * signal.interval
+            if covered < self.duration * (1 - 1e-9):
+                raise ModelError(
+                    f"the sampled signal has {rows} rows, which cover "
+                    f"{covered:g} s, but the run lasts {self.duration:g} s "
+                    f"({self.n_steps} rows needed at {signal.interval:g} s per row); "
+                    f"shorten duration to {covered:g} s or supply more rows",
+                    key=key, value=getattr(signal, "path", None),
+                )
 
     def _check_graph(self):
         names = [p.name for p in self.populations]
@@ -434,6 +454,14 @@ class Model:
                     f"duplicate projection name '{name}'; give each projection between "
                     "the same populations its own name",
                     key=f"projections[{name}].name", value=name,
+                )
+        folded = [name.lower() for name in names + projection_names]
+        for name in names + projection_names:
+            if folded.count(name.lower()) > 1 and (names + projection_names).count(name) == 1:
+                raise ModelError(
+                    f"name '{name}' differs from another name only in case; SPICE "
+                    "names are case-insensitive, so give them different letters",
+                    key="name", value=name,
                 )
         clashes = set(names) & set(projection_names)
         if clashes:

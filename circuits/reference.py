@@ -335,6 +335,9 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
                     key="variant", value="nla",
                 )
     model.check_step(scheme)
+    batch = max([np.shape(a)[0] for a in (inputs or {}).values() if np.ndim(a) == 3],
+                default=1)
+    check_record_size(model, batch, set(record) | {"r"})
     params = params or Parameters(model)
     record = set(record) | ({"e"} if online.errors and record_errors else set())
     if scheme == "continuous":
@@ -475,6 +478,23 @@ def _make_plans(model, params, scheme, online, x):
     return plans
 
 
+# Recorded traces larger than this are refused before a run starts.
+MAX_RECORD_BYTES = 8 * 2**30
+
+
+def check_record_size(model, batch, variables):
+    """Raise ModelError when recording ``variables`` would need more than MAX_RECORD_BYTES."""
+    neurons = sum(p.size for p in model.populations)
+    needed = 8 * model.n_steps * batch * neurons * max(len(variables), 1)
+    if needed > MAX_RECORD_BYTES:
+        raise ModelError(
+            f"the run has {model.n_steps} steps (duration / dt) and its traces would "
+            f"need {needed / 2**30:.1f} GiB of memory; shorten duration, raise dt, or "
+            "record fewer variables",
+            key="duration", value=model.duration,
+        )
+
+
 def _simulate_grid(model, params, scheme, inputs, target, online, record,
                    record_weights):
     times = model.times()
@@ -598,28 +618,37 @@ class _Plasticity:
         self.values = [w for _, _, w, _ in weights] + [b for _, b, _ in biases]
         self.key = tuple(key for *_, key in weights) + tuple(key for *_, key in biases)
         self.descent = np.empty(sum(value.size for value in self.values))
-        views = split(self.descent, self.values)
-        self.weights = [(plan, pre, w, next(views)) for plan, pre, w, _ in weights]
-        self.biases = [(plan, b, next(views)) for plan, b, _ in biases]
+        self.parts = list(split(self.descent, self.values))
+        self.weights = [(plan, pre, part) for (plan, pre, _, _), part
+                        in zip(weights, self.parts)]
+        self.biases = [(plan, part) for (plan, _, _), part
+                       in zip(biases, self.parts[len(weights):])]
 
     def step(self, rates):
-        """Update the parameters from this step's errors and the rates r⁻; return their sum."""
-        sgd, eta_dt = self.online.optimizer is None, self.online.eta * self.dt
-        for plan, pre, weights, descent in self.weights:
+        """Update the parameters from this step's errors and the rates r⁻; return their sum.
+
+        The descent directions are the batch means of e r⁻ᵀ and e. Built-in
+        SGD scales them by η dt first, as in (η dt Σ_batch e r⁻ᵀ)/B. Dividing
+        by a batch of 1 is exact, so it is skipped.
+        """
+        sgd, eta_dt, batch = self.online.optimizer is None, self.online.eta * self.dt, \
+            self.batch
+        for plan, pre, descent in self.weights:
             np.matmul(plan.error_now.T, rates[pre], out=descent)  # Σ_batch e r⁻ᵀ
             if sgd:
                 descent *= eta_dt
-                descent /= self.batch
-                weights += descent
-            else:
-                descent /= self.batch
-        for plan, bias, descent in self.biases:
-            np.sum(plan.error_now, axis=0, out=descent)  # the batch mean of e
-            descent /= self.batch
+            if batch > 1:
+                descent /= batch
+        for plan, descent in self.biases:
+            np.add.reduce(plan.error_now, axis=0, out=descent)  # Σ_batch e
+            if batch > 1:
+                descent /= batch
             if sgd:
                 descent *= eta_dt
-                bias += descent
-        if not sgd and self.values:
+        if sgd:
+            for value, descent in zip(self.values, self.parts):
+                value += descent
+        elif self.values:
             self.online.optimizer.step_group(self.key, self.values, self.descent, eta_dt)
         total = sum(np.add.reduce(value, axis=None) for value in self.values)
         if self.learns_tau:

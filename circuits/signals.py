@@ -32,9 +32,18 @@ class Sines:
 
     amplitude: np.ndarray
     frequency: np.ndarray
-    phase: np.ndarray
-    offset: np.ndarray
+    phase: np.ndarray | None = None
+    offset: np.ndarray | None = None
     kind: str = field(default="sines", init=False)
+
+    def __post_init__(self):
+        amplitude = np.array(self.amplitude, dtype=float, ndmin=2)
+        object.__setattr__(self, "amplitude", amplitude)
+        object.__setattr__(self, "frequency", np.array(self.frequency, dtype=float, ndmin=2))
+        phase = np.zeros_like(amplitude) if self.phase is None else self.phase
+        object.__setattr__(self, "phase", np.array(phase, dtype=float, ndmin=2))
+        offset = np.zeros(amplitude.shape[0]) if self.offset is None else self.offset
+        object.__setattr__(self, "offset", np.array(offset, dtype=float, ndmin=1))
 
     @property
     def size(self):
@@ -63,9 +72,15 @@ class Step:
     """baseline before ``start`` (s), baseline + amplitude from ``start`` on."""
 
     amplitude: np.ndarray
-    start: float
-    baseline: np.ndarray
+    start: float = 0.0
+    baseline: np.ndarray | None = None
     kind: str = field(default="step", init=False)
+
+    def __post_init__(self):
+        amplitude = np.array(self.amplitude, dtype=float, ndmin=1)
+        object.__setattr__(self, "amplitude", amplitude)
+        baseline = np.zeros_like(amplitude) if self.baseline is None else self.baseline
+        object.__setattr__(self, "baseline", np.array(baseline, dtype=float, ndmin=1))
 
     @property
     def size(self):
@@ -93,8 +108,14 @@ class Square:
 
     amplitude: np.ndarray
     period: float
-    offset: np.ndarray
+    offset: np.ndarray | None = None
     kind: str = field(default="square", init=False)
+
+    def __post_init__(self):
+        amplitude = np.array(self.amplitude, dtype=float, ndmin=1)
+        object.__setattr__(self, "amplitude", amplitude)
+        offset = np.zeros_like(amplitude) if self.offset is None else self.offset
+        object.__setattr__(self, "offset", np.array(offset, dtype=float, ndmin=1))
 
     @property
     def size(self):
@@ -177,16 +198,22 @@ def load_samples(path, size, interval, *, key=None, source=None):
     if not path.exists():
         raise ModelError(f"signal file '{path}' not found", key=key, value=str(path),
                          source=source)
-    if path.suffix == ".npy":
-        data = np.load(path, allow_pickle=False)
-    elif path.suffix == ".csv":
-        data = np.loadtxt(path, delimiter=",", ndmin=2)
-    else:
+    if path.suffix not in (".npy", ".csv"):
         raise ModelError(
             f"signal file '{path}' must end in .npy or .csv", key=key, value=str(path),
             source=source,
         )
-    data = np.asarray(data, dtype=float)
+    try:
+        if path.suffix == ".npy":
+            data = np.load(path, allow_pickle=False)
+        else:
+            data = np.loadtxt(path, delimiter=",", ndmin=2)
+        data = np.asarray(data, dtype=float)
+    except (ValueError, OSError) as error:
+        form = ("a NumPy array saved with numpy.save" if path.suffix == ".npy"
+                else "comma-separated numbers without a header line")
+        raise ModelError(f"cannot read signal file '{path}' ({error}); it must hold {form}",
+                         key=key, value=str(path), source=source) from error
     if data.ndim == 1:
         data = data[:, None]
     if data.ndim != 2 or data.shape[1] != size:

@@ -103,13 +103,13 @@ def test_renamed_projection_rejected_by_writer():
 
 
 def test_case_insensitive_name_clash_rejected():
-    model = Model(name="clash", dt=0.01, duration=1.0, populations=[
-        Population("x", 1, "input", signal=sine(1.0)),
-        Population("h", 1, tau_m=1.0, tau_r=0.5),
-        Population("H", 1, tau_m=1.0, tau_r=0.5)],
-        projections=[Projection("x", "h", [[1.0]]), Projection("x", "H", [[1.0]])])
+    # SPICE folds case, so the model rejects names that differ only in case.
     with pytest.raises(ModelError, match="case-insensitive"):
-        build_netlist(model).render()
+        Model(name="clash", dt=0.01, duration=1.0, populations=[
+            Population("x", 1, "input", signal=sine(1.0)),
+            Population("h", 1, tau_m=1.0, tau_r=0.5),
+            Population("H", 1, tau_m=1.0, tau_r=0.5)],
+            projections=[Projection("x", "h", [[1.0]]), Projection("x", "H", [[1.0]])])
 
 
 @pytest.mark.parametrize("capacitance", [0.0, -1e-12, float("nan")])

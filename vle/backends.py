@@ -28,6 +28,12 @@ def simulate(model, backend="reference", *, scheme=None, errors=None, inputs=Non
     options
         Passed on to the back end.
     """
+    if errors is not None:
+        from circuits.reference import check_error_target
+
+        # For the Brian2 back ends, ``target`` names the code-generation target.
+        check_error_target(model, None if backend.startswith("brian2")
+                           else options.get("target"))
     if backend == "reference":
         from circuits.reference import Online, simulate as run
 

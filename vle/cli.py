@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from circuits.errors import VleError
+from circuits.errors import ModelError, VleError
 
 from . import __version__
 
@@ -49,11 +49,29 @@ def main(argv=None):
     try:
         return int(module.run(args) or 0)
     except VleError as error:
-        print(f"vle {args.command}: error: {error}", file=sys.stderr)
+        print(f"vle {args.command}: error: {_with_source(error, args)}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # Files that cannot be read or written: name the path and the reason.
+        print(f"vle {args.command}: error: cannot use '{error.filename}': "
+              f"{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"vle {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        # Brian2 installs an exception hook that calls every uncaught error a
+        # Brian2 bug and keeps a debug log; errors of vle are not Brian2's.
+        sys.excepthook = sys.__excepthook__
+
+
+def _with_source(error, args):
+    """The error message, prefixed with the model file when the message lacks it."""
+    model = getattr(args, "model", None)
+    option = isinstance(error, ModelError) and str(error.key or "").startswith("--")
+    if isinstance(error, ModelError) and error.source is None and model and not option:
+        return f"{model}: {error}"
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from circuits.model import ONLINE_ERROR_MODES
 
 from .. import crosscheck as check
 from ..backends import BACKENDS
+from .paths import check_output_folder
 
 DEFAULT_BACKENDS = "reference,brian2,brian2-spiking,ngspice"
 
@@ -59,6 +60,7 @@ def run(args):
                          f"choose from {', '.join(BACKENDS)}", key="--backends",
                          value=args.backends)
     tolerances = check.parse_tolerances(args.tolerance)
+    check_output_folder(args.report, "--report")
     model = load_model(args.model)
     if args.duration is not None and args.dataset is None:
         model = with_duration(model, args.duration)

@@ -3,6 +3,8 @@
 from circuits.loader import load_model
 from circuits.model import ONLINE_ERROR_MODES
 
+from .paths import check_output_file
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
@@ -21,7 +23,8 @@ def add_parser(subparsers):
 
 
 def run(args):
-    model = load_model(args.model)
+    check_output_file(args.out, "--out")
+    model = load_model(args.model, scheme="exact" if args.to == "spice" else None)
     if args.to == "brian2":
         from brian_models import write_script
 

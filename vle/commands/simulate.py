@@ -5,6 +5,7 @@ from circuits.loader import load_model
 from circuits.model import ONLINE_ERROR_MODES, SCHEMES
 
 from ..backends import BACKENDS, simulate
+from .paths import check_output_file
 
 
 def add_parser(subparsers):
@@ -26,7 +27,18 @@ def add_parser(subparsers):
 
 
 def run(args):
-    model = load_model(args.model)
+    check_output_file(args.out, "--out")
+    if args.scheme is not None and args.backend not in ("reference", "brian2"):
+        raise ModelError(f"--scheme applies to the reference and brian2 back ends; "
+                         f"'{args.backend}' has its own time stepping", key="--scheme",
+                         value=args.scheme)
+    if args.errors is not None and args.backend == "brian2-spiking":
+        raise ModelError("the brian2-spiking back end runs the forward pass only; use "
+                         "--backend brian2 for error neurons", key="--errors",
+                         value=args.errors)
+    # Time-stepping checks (tau >= dt under euler) apply to the scheme that runs.
+    scheme = args.scheme if args.backend in ("reference", "brian2") else "exact"
+    model = load_model(args.model, scheme=scheme)
     options = {}
     if args.target is not None:
         if not args.backend.startswith("brian2"):

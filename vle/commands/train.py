@@ -14,6 +14,8 @@ from circuits.model import ERROR_MODES, OPTIMIZERS, SCHEMES
 from circuits.training import train
 from circuits.writer import save_model
 
+from .paths import check_output_file
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
@@ -45,11 +47,11 @@ def add_parser(subparsers):
 
 
 def run(args):
-    out = Path(args.out)
+    out = check_output_file(args.out, "--out")
     if not out.resolve().parent.is_dir():
         raise ModelError(f"the folder of the output file '{out}' does not exist; create "
                          "it first", key="--out", value=str(out))
-    model = load_model(args.model)
+    model = load_model(args.model, scheme=args.scheme)
     if args.dataset is not None:
         return _train_dataset(model, args, out)
     before = grad.loss(model, scheme=args.scheme)
