@@ -1,6 +1,6 @@
 """The network description that every back end reads.
 
-A :class:`Model` holds populations of neurons, feed-forward projections
+A :class:`Model` contains populations of neurons, feed-forward projections
 between them, input signals, an optional target and learning settings, and
 the physical scales used when the network becomes a circuit. All quantities
 are stored as SI floats (seconds, hertz, volts, farads, siemens). Build a
@@ -231,7 +231,7 @@ def initial_weights(post_size, pre_size, scale=None, seed=0, init="normal"):
 
 @dataclass
 class Target:
-    """What the output population should produce.
+    """Target rates of the output population.
 
     Exactly one of ``signal`` (target rates r*, one channel per neuron) or
     ``teacher`` (a model of the same architecture whose output rates are the

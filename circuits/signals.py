@@ -147,7 +147,7 @@ class Samples:
     """Values sampled every ``interval`` seconds from t = 0, one column per neuron.
 
     Between samples the signal is linear (as a SPICE PWL source); after the
-    last sample it holds the last value. ``data`` has shape (T, size), or
+    last sample it keeps the last value. ``data`` has shape (T, size), or
     (B, T, size) for a batch of input sequences (Python API only).
     ``path`` names the file the data came from, if any.
     """
