@@ -249,17 +249,19 @@ def _softmax_terms(rate):
     return shifted, exponent, exponent.sum(axis=-1, keepdims=True)
 
 
-def output_error_input(model, ubreve, rate, target_now, terms=None):
+def output_error_input(model, ubreve, rate, target_now, terms=None, phi_prime=None):
     """β-scaled output error input α_N for MSE (rate target) or cross-entropy.
 
-    ``terms`` are :func:`_softmax_terms` of ``rate`` when the caller has them.
+    ``terms`` (:func:`_softmax_terms` of ``rate``) and ``phi_prime`` (φ'(ŭ))
+    skip recomputing what the caller already has.
     """
-    population = model.population(model.target.population)
     beta = model.target.beta
     if model.target.loss == "cross_entropy":
         _, exponent, total = terms or _softmax_terms(rate)
         return beta * (target_now - exponent / total)
-    return beta * phi_prime_function(population.phi)(ubreve) * (target_now - rate)
+    if phi_prime is None:
+        phi_prime = phi_prime_function(model.population(model.target.population).phi)(ubreve)
+    return beta * phi_prime * (target_now - rate)
 
 
 def instantaneous_cost(model, rate, target_now, terms=None):
@@ -375,7 +377,7 @@ class _Plan:
         # φ'(ŭ) from the rate r = φ(ŭ) where that is exact, to skip a second tanh.
         self.phi_prime_of_rate = _PHI_PRIME_OF_RATE.get(population.phi) \
             if population.variant != "nla" else None
-        self.gated = population.phi != "linear"  # a linear φ has φ' = 1: no gate
+        self.needs_gate = False  # whether backward multiplies by φ'(ŭ); see _make_plans
         self.nla = population.variant == "nla"
         self.is_output = model.target is not None and model.target.population == name
         self.u, self.rate = u, rate
@@ -417,19 +419,25 @@ class _Plan:
         else:
             self.rate_now = self.phi(self.ubreve)
 
-    def backward(self, mode, output_input):
+    def gate(self):
+        """φ'(ŭ), from the rate r = φ(ŭ) where that is exact (tanh, sigmoid)."""
+        return self.phi_prime_of_rate(self.rate_now) if self.phi_prime_of_rate \
+            else self.phi_prime(self.ubreve)
+
+    def backward(self, mode, model, target_now, terms):
         """α = φ'(ŭ) ⊙ Σ_q W_qᵀ e⁻_post (+ the output error input), then e of ``mode``."""
-        alpha = output_input
-        if self.outgoing:
-            feedback = None
-            for post, weights in self.outgoing:
-                term = post.error @ weights
-                feedback = term if feedback is None else feedback + term
-            if self.gated:
-                feedback = feedback * (self.phi_prime_of_rate(self.rate_now)
-                                       if self.phi_prime_of_rate else self.phi_prime(self.ubreve))
-            alpha = feedback if alpha is None else feedback + alpha
-        elif alpha is None:
+        gate = self.gate() if self.needs_gate else None
+        alpha = None
+        for post, weights in self.outgoing:
+            term = post.error @ weights
+            alpha = term if alpha is None else alpha + term
+        if alpha is not None and gate is not None:
+            alpha = alpha * gate
+        if self.is_output:
+            term = output_error_input(model, self.ubreve, self.rate_now, target_now, terms,
+                                      gate)
+            alpha = term if alpha is None else alpha + term
+        if alpha is None:
             alpha = np.zeros_like(self.ubreve)
         self.alpha = alpha
         if mode == "instantaneous":
@@ -475,6 +483,9 @@ def _make_plans(model, params, scheme, online, x):
     for plan in plans:
         plan.outgoing = [(by_name[q.post], params.weights[q.name])
                          for q in model.projections_from(plan.name)]
+        # A linear φ has φ' = 1, and the cross-entropy output input has no φ'.
+        plan.needs_gate = plan.population.phi != "linear" and bool(
+            plan.outgoing or plan.is_output and model.target.loss != "cross_entropy")
     return plans
 
 
@@ -524,9 +535,7 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
         terms = _softmax_terms(output.rate_now) if softmax_needed else None
         if online.errors:
             for plan in reversed(plans):
-                plan.backward(online.errors, output_error_input(
-                    model, plan.ubreve, plan.rate_now, targets[n], terms)
-                    if plan.is_output else None)
+                plan.backward(online.errors, model, targets[n], terms)
         for plan, attribute, array in recorded:
             array[n] = getattr(plan, attribute)
         if "loss" in out:
@@ -634,7 +643,10 @@ class _Plasticity:
         sgd, eta_dt, batch = self.online.optimizer is None, self.online.eta * self.dt, \
             self.batch
         for plan, pre, descent in self.weights:
-            np.matmul(plan.error_now.T, rates[pre], out=descent)  # Σ_batch e r⁻ᵀ
+            if batch == 1:  # the same product as the matmul below, without its overhead
+                np.multiply(plan.error_now.T, rates[pre], out=descent)
+            else:
+                np.matmul(plan.error_now.T, rates[pre], out=descent)  # Σ_batch e r⁻ᵀ
             if sgd:
                 descent *= eta_dt
             if batch > 1:
