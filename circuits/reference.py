@@ -366,7 +366,7 @@ class _Plan:
     which the recording and the updates read.
     """
 
-    def __init__(self, model, population, params, scheme, online, u, rate):
+    def __init__(self, model, population, params, scheme, online, u, v, rate):
         self.population = population
         self.name = name = population.name
         self.bias = params.bias[name]
@@ -380,9 +380,8 @@ class _Plan:
         self.needs_gate = False  # whether backward multiplies by φ'(ŭ); see _make_plans
         self.nla = population.variant == "nla"
         self.is_output = model.target is not None and model.target.population == name
-        self.u, self.rate = u, rate
+        self.u, self.v, self.rate, self.error = u, v, rate, np.zeros_like(u)
         self.gain = self._full((online.gain or {}).get(name, 1.0))
-        self.v, self.error = np.zeros_like(u), np.zeros_like(u)
         self.current = self.ubreve = self.rate_now = self.alpha = self.error_now = None
         self.update_constants(model, params, scheme)
 
@@ -447,15 +446,12 @@ class _Plan:
             self.error_now = error * self.gain if mode == "local_gain" else error
 
     def update(self, integrate_errors):
-        """u ← a_m u + (1 − a_m) I, v ← a_r v + (1 − a_r) α; return the sum of the new state."""
+        """u ← a_m u + (1 − a_m) I, v ← a_r v + (1 − a_r) α, in place."""
         self.u *= self.decay_m
         self.u += self.gain_m * self.current
-        total = self.u.sum()
         if integrate_errors:
             self.v *= self.decay_r
             self.v += self.gain_r * self.alpha
-            total += self.v.sum()
-        return total
 
 
 _PHI_PRIME_OF_RATE = {
@@ -474,11 +470,19 @@ def _time_major(arrays, batch):
         np.broadcast_to(a, (batch,) + a.shape[1:]), 0, 1)) for name, a in arrays.items()}
 
 
-def _make_plans(model, params, scheme, online, x):
-    """Plans of the neuron populations in order, starting from the initial state."""
-    u, rates = initial_state(model, params, {name: a[0] for name, a in x.items()})
-    plans = [_Plan(model, p, params, scheme, online, u[p.name], rates[p.name])
-             for p in model.neurons]
+def _make_plans(model, params, scheme, online, x, batch):
+    """Plans of the neuron populations in order, starting from the initial state.
+
+    Also returns one array holding the u of all populations and one holding
+    their v: each plan's u and v are views into them (updated in place), so
+    that one sum per step checks the whole state for NaN or inf.
+    """
+    u0, rates = initial_state(model, params, {name: a[0] for name, a in x.items()})
+    shapes = [np.broadcast_to(u0[p.name], (batch, p.size)) for p in model.neurons]
+    u_all = np.concatenate([a.ravel() for a in shapes])
+    v_all = np.zeros_like(u_all)
+    plans = [_Plan(model, p, params, scheme, online, u, v, rates[p.name])
+             for p, u, v in zip(model.neurons, split(u_all, shapes), split(v_all, shapes))]
     by_name = {plan.name: plan for plan in plans}
     for plan in plans:
         plan.outgoing = [(by_name[q.post], params.weights[q.name])
@@ -486,7 +490,7 @@ def _make_plans(model, params, scheme, online, x):
         # A linear φ has φ' = 1, and the cross-entropy output input has no φ'.
         plan.needs_gate = plan.population.phi != "linear" and bool(
             plan.outgoing or plan.is_output and model.target.loss != "cross_entropy")
-    return plans
+    return plans, u_all, v_all
 
 
 # Recorded traces larger than this are refused before a run starts.
@@ -516,7 +520,7 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
     x = _time_major(x, batch)
     if targets is not None:
         targets = _time_major({"target": targets}, batch)["target"]
-    plans = _make_plans(model, params, scheme, online, x)
+    plans, u_all, v_all = _make_plans(model, params, scheme, online, x, batch)
     output = next((plan for plan in plans if plan.is_output), None)
     rates = {plan.name: plan.rate for plan in plans}  # r⁻, and x_n for the inputs
     out, recorded = _record_arrays(model, plans, record, record_weights, x, targets, batch)
@@ -545,7 +549,8 @@ def _simulate_grid(model, params, scheme, inputs, target, online, record,
         # Updates, all from the values of this step (the rates r⁻ are still in `rates`).
         checksum = plasticity.step(rates) if learning[n] else 0.0
         for plan in plans:
-            checksum += plan.update(integrate_errors)
+            plan.update(integrate_errors)
+        checksum += u_all.sum() + (v_all.sum() if integrate_errors else 0.0)
         if learning[n] and plasticity.learns_tau:
             for plan in plans:
                 plan.update_constants(model, params, scheme)
