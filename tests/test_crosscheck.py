@@ -1,6 +1,7 @@
 """``vle crosscheck`` on the example models: verdicts, exit codes, perturbed circuits."""
 
 import json
+import logging
 import shutil
 
 import numpy as np
@@ -165,3 +166,67 @@ def test_wrong_capacitor_fails(tmp_path):
     assert "n1.tau_m × 1.5" in page
     failing = [line for line in page.splitlines() if 'class="fail"' in line]
     assert any("<td>n1</td><td>u</td>" in line for line in failing)
+
+
+def bode_error_of_scaled_tau_m(frequencies, tau_m, tau_r, factor):
+    """Closed-form relative error of H with tau_m scaled by ``factor`` against H."""
+    omega = 2j * np.pi * np.asarray(frequencies)
+    wrong = (1 + omega * tau_r) / (1 + omega * factor * tau_m)
+    right = (1 + omega * tau_r) / (1 + omega * tau_m)
+    return np.abs(wrong - right) / np.abs(right)
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("perturbation, population", [("ngspice:tau_m=1.1", "n1"),
+                                                      ("ngspice:n2.tau_m=1.1", "n2")])
+def test_bode_fails_with_wrong_capacitor(tmp_path, perturbation, population):
+    report = tmp_path / "report"
+    code = run_crosscheck(EXAMPLES / "chain.toml", report, "--backends", "ngspice",
+                          "--duration", "12", "--perturb", perturbation)
+    assert code == 1
+    metrics = load_metrics(report)
+    validate_metrics(metrics)
+    bode = metrics["bode"]
+    # The AC analysis runs the perturbed circuit: the population that the
+    # perturbation names, else the first one.
+    assert bode["population"] == population
+    assert bode["passed"] is False
+    # The closed form with tau_m 1.1 times too long is the oracle; .ac solves the
+    # linear circuit to rounding, so 1e-6 relative is ample.
+    expected = bode_error_of_scaled_tau_m(bode["frequencies"], bode["tau_m"],
+                                          bode["tau_r"], 1.1).max()
+    assert expected > 0.05
+    assert bode["max_relative_error"] == pytest.approx(expected, rel=1e-6)
+    page = (report / "index.html").read_text()
+    assert "The AC analysis runs the perturbed circuit" in page
+
+
+def test_progress_lines_without_terminal(tmp_path, capsys):
+    # Under pytest standard error is not a terminal: no tqdm bar with carriage
+    # returns, one line per finished run instead.
+    report = tmp_path / "report"
+    assert main(["crosscheck", str(EXAMPLES / "chain.toml"), "--backends", "reference",
+                 "--duration", "10", "--report", str(report)]) == 0
+    captured = capsys.readouterr()
+    assert "\r" not in captured.err
+    assert "cross-check: reference/continuous done, 1 sample(s)" in captured.err
+    assert "cross-check: reference/euler done, 1 sample(s)" in captured.err
+    assert "cross-check PASS" in captured.out
+
+
+@pytest.mark.brian2
+def test_spiking_warning_shown_once(tmp_path, caplog):
+    model = tmp_path / "lagnet.toml"
+    model.write_text((EXAMPLES / "lagnet.toml").read_text() + SPIKING_TABLE)
+    shutil.copy(EXAMPLES / "lagnet_teacher.toml", tmp_path)
+    from circuits.loader import load_model
+    from vle.commands.crosscheck import with_duration
+
+    loaded = with_duration(load_model(model), 6.0)
+    with caplog.at_level(logging.WARNING):
+        check.crosscheck(loaded, ["brian2-spiking"], samples=[None, None, None],
+                         progress=False)
+    unbounded = [r for r in caplog.records if "unbounded" in r.getMessage()]
+    # lagnet has one linear population (out); three samples, one message.
+    assert len(unbounded) == 1
+    assert "'out'" in unbounded[0].getMessage()

@@ -39,6 +39,7 @@ The data layout of the result is documented field by field in
 """
 
 import logging
+import sys
 import time
 
 import numpy as np
@@ -46,12 +47,16 @@ import numpy as np
 from circuits.errors import ModelError, SimulationError, VleError
 
 from . import backends as backend_dispatch
+from .checks import CONTINUOUS, REFERENCE, bode_check, classification
+from .logfilter import log_once_per_run
 
 logger = logging.getLogger(__name__)
 
-REFERENCE = "reference"
-CONTINUOUS = "continuous"
 GRID_SCHEMES = ("euler", "exact")
+# Packages whose modules log while a back end runs. The cross-check runs every
+# back end once per sample, so a warning about the model (an unbounded phi in
+# the spiking back end, say) would otherwise repeat for every sample.
+BACKEND_PACKAGES = ("circuits", "brian_models", "spice_netlists")
 VARIABLES = ("u", "ubreve", "r")
 TRANSIENT_FACTOR = 5.0
 # Default NRMSE tolerance of each back end against the continuous reference.
@@ -232,11 +237,13 @@ def compare(reference, candidate, times, start, keys, tolerance):
     return rows
 
 
-def run_backend(model, backend, scheme, errors, samples, target, options=None):
+def run_backend(model, backend, scheme, errors, samples, target, options=None,
+                on_sample=None):
     """Run ``model`` on ``backend`` once per input sample; return (Traces list, seconds).
 
     ``samples`` is a list of input dicts (or [None] for the model's own signals);
-    ``target`` a list of target arrays (T, N) or None, one per sample.
+    ``target`` a list of target arrays (T, N) or None, one per sample;
+    ``on_sample`` is called without arguments after each sample.
     """
     runs = []
     started = time.perf_counter()
@@ -255,6 +262,8 @@ def run_backend(model, backend, scheme, errors, samples, target, options=None):
         else:
             runs.append(backend_dispatch.simulate(model, backend, errors=errors,
                                                   inputs=inputs, **kwargs))
+        if on_sample is not None:
+            on_sample()
     return runs, time.perf_counter() - started
 
 
@@ -266,6 +275,47 @@ def stack_runs(runs, times):
         keys &= set(grid)
     return {key: np.concatenate([grid[key] for grid in grids], axis=1)
             for key in sorted(keys)}
+
+
+# --- running the jobs -------------------------------------------------------------------
+
+def _run_jobs(jobs, model, perturb, errors, samples, targets, times, progress):
+    """Run every (label, back end, scheme) job on all samples; return (grids, status).
+
+    The progress bar goes to standard error. tqdm's ``disable=None`` turns it off
+    when standard error is not a terminal (a log file would get one long line of
+    carriage returns); one line per finished job is printed there instead.
+    """
+    from tqdm import tqdm
+
+    grids, status = {}, {}
+    bar = tqdm(total=len(jobs) * len(samples), desc="cross-check", unit="run",
+               disable=None if progress else True, leave=False)
+    lines = progress and bar.disable
+    try:
+        for label, backend, scheme in jobs:
+            bar.set_postfix_str(label)
+            run_model = perturbed(model, perturb.get(backend)) \
+                if label != f"{REFERENCE}/{CONTINUOUS}" else model
+            try:
+                runs, seconds = run_backend(run_model, backend, scheme, errors, samples,
+                                            targets, on_sample=lambda: bar.update(1))
+            except (VleError, ImportError) as error:
+                if label == f"{REFERENCE}/{CONTINUOUS}":
+                    raise
+                logger.error("back end %s failed: %s", label, error)
+                status[label] = {"status": "error", "message": str(error), "seconds": None}
+                if lines:
+                    print(f"cross-check: {label} failed", file=sys.stderr, flush=True)
+                continue
+            grids[label] = stack_runs(runs, times)
+            status[label] = {"status": "ok", "message": None, "seconds": seconds}
+            if lines:
+                print(f"cross-check: {label} done, {len(samples)} sample(s) in "
+                      f"{seconds:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        bar.close()
+    return grids, status
 
 
 # --- the whole cross-check ----------------------------------------------------------------
@@ -301,7 +351,8 @@ def crosscheck(model, backends, *, tolerances=None, errors=None, perturb=None,
     settle : float
         Start (s) of the window over which the output is summed for a prediction.
     progress : bool
-        Show a tqdm progress bar on standard error.
+        Show a tqdm progress bar on standard error when it is a terminal, else
+        one line per finished back end.
 
     Returns
     -------
@@ -311,8 +362,6 @@ def crosscheck(model, backends, *, tolerances=None, errors=None, perturb=None,
         Run label (``reference/continuous``, ``reference/euler``, back-end
         names) → dict of arrays (T, B, N) on ``model.times()``, for plots.
     """
-    from tqdm import tqdm
-
     unknown = [b for b in backends if b not in backend_dispatch.BACKENDS]
     if unknown or not backends:
         raise ModelError(f"unknown back end(s) {unknown}; expected a comma-separated list "
@@ -331,29 +380,9 @@ def crosscheck(model, backends, *, tolerances=None, errors=None, perturb=None,
     jobs += [(name, name, grid_scheme) for name in backends if name != REFERENCE]
     variables = VARIABLES + (("e",) if errors else ())
 
-    grids, status = {}, {}
-    bar = tqdm(total=len(jobs) * len(samples), desc="cross-check", unit="run",
-               disable=not progress, leave=False)
-    try:
-        for label, backend, scheme in jobs:
-            bar.set_postfix_str(label)
-            run_model = perturbed(model, perturb.get(backend)) \
-                if label != f"{REFERENCE}/{CONTINUOUS}" else model
-            try:
-                runs, seconds = run_backend(run_model, backend, scheme, errors, samples,
-                                            targets)
-            except (VleError, ImportError) as error:
-                if label == f"{REFERENCE}/{CONTINUOUS}":
-                    raise
-                logger.error("back end %s failed: %s", label, error)
-                status[label] = {"status": "error", "message": str(error), "seconds": None}
-                bar.update(len(samples))
-                continue
-            grids[label] = stack_runs(runs, times)
-            status[label] = {"status": "ok", "message": None, "seconds": seconds}
-            bar.update(len(samples))
-    finally:
-        bar.close()
+    with log_once_per_run(BACKEND_PACKAGES):
+        grids, status = _run_jobs(jobs, model, perturb, errors, samples, targets, times,
+                                  progress)
 
     reference = grids[f"{REFERENCE}/{CONTINUOUS}"]
     keys = [f"{v}/{p.name}" for p in model.neurons for v in variables
@@ -383,12 +412,21 @@ def crosscheck(model, backends, *, tolerances=None, errors=None, perturb=None,
         metrics["classification"] = classification(model, grids, backends, grid_scheme,
                                                    labels, times, settle)
     if "ngspice" in backends and status.get("ngspice", {}).get("status") == "ok":
-        metrics["bode"] = bode_check(model, tolerance["ngspice"])
+        changes = perturb.get("ngspice")
+        metrics["bode"] = bode_check(model, tolerance["ngspice"],
+                                     population=_bode_population(model, changes),
+                                     circuit=perturbed(model, changes))
     _judge(metrics)
     return metrics, grids
 
 
 SCHEMA_VERSION = 1
+
+
+def _bode_population(model, changes):
+    """The first population that a perturbation names, else the first population."""
+    named = [population for population, _, _ in changes or () if population is not None]
+    return named[0] if named else model.neurons[0].name
 
 
 def _model_summary(model):
@@ -437,64 +475,3 @@ def _judge(metrics):
         passed = passed and bode["passed"]
     metrics["passed"] = bool(passed and not failed_to_run)
     metrics["exit_code"] = 2 if failed_to_run else (0 if passed else 1)
-
-
-def classification(model, grids, backends, grid_scheme, labels, times, settle):
-    """Accuracy of every run on the labelled samples and agreement with the reference."""
-    output = model.target.population
-    mask = times >= settle - 1e-12
-    labels = np.asarray(labels, dtype=int)
-
-    def predictions(label):
-        rates = grids.get(label, {}).get(f"r/{output}")
-        return None if rates is None else np.argmax(rates[mask].sum(axis=0), axis=-1)
-
-    reference = predictions(f"{REFERENCE}/{CONTINUOUS}")
-    result = {"population": output, "settle": settle,
-              "reference": {"predictions": reference.tolist(),
-                            "accuracy": float(np.mean(reference == labels))},
-              "backends": {}}
-    for name in backends:
-        label = f"{REFERENCE}/{grid_scheme}" if name == REFERENCE else name
-        predicted = predictions(label)
-        if predicted is None:
-            result["backends"][name] = None
-            continue
-        agree = predicted == reference
-        result["backends"][name] = {
-            "predictions": predicted.tolist(),
-            "accuracy": float(np.mean(predicted == labels)),
-            "agreement": float(np.mean(agree)),
-            "same_as_reference": bool(np.all(agree)),
-        }
-    return result
-
-
-def bode_check(model, tolerance, population=None, neuron=0, points=25):
-    """Compare the SPICE AC response of one neuron with H(ω) = (1 + iωτ_r)/(1 + iωτ_m)."""
-    from circuits.theory import transfer_function
-
-    population = population or model.neurons[0].name
-    tau_m = float(model.population(population).tau_m[neuron])
-    tau_r = float(model.population(population).tau_r[neuron])
-    corner = 1.0 / (2 * np.pi * tau_m)
-    frequencies = np.logspace(np.log10(corner) - 2, np.log10(corner) + 2, points)
-    result = {"population": population, "neuron": neuron, "tau_m": tau_m, "tau_r": tau_r,
-              "frequencies": frequencies.tolist(), "tolerance": tolerance,
-              "status": "unavailable", "message": None, "passed": None,
-              "max_relative_error": None, "spice": None}
-    expected = transfer_function(frequencies, tau_m, tau_r)
-    result["theory"] = {"real": expected.real.tolist(), "imag": expected.imag.tolist()}
-    try:
-        from spice_netlists import ac_response
-
-        measured = ac_response(model, population, neuron, frequencies)
-    except (ImportError, VleError) as error:
-        result["message"] = f"AC analysis not available: {error}"
-        return result
-    relative = np.abs(measured - expected) / np.abs(expected)
-    result.update(status="compared", spice={"real": measured.real.tolist(),
-                                            "imag": measured.imag.tolist()},
-                  max_relative_error=float(relative.max()),
-                  passed=bool(relative.max() <= tolerance))
-    return result

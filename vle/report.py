@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import agreement_sentence
 from .report_schema import validate_metrics
 
 NEURONS_SHOWN = 3
@@ -247,8 +248,9 @@ def render_html(metrics, images):
                      f"{_verdict(result['passed'])}</tr>")
     parts.append("</table>")
     parts += _comparison_tables(metrics)
-    parts += _classification_table(metrics["classification"])
-    parts += _bode_section(metrics["bode"], images)
+    parts += _classification_table(metrics["classification"], metrics["samples"]["count"])
+    parts += _bode_section(metrics["bode"], images,
+                           metrics["backends"].get("ngspice", {}).get("perturbation", []))
     parts.append("<h2>Traces and errors</h2>")
     for population in metrics["model"]["populations"]:
         for name in images.get(population, []):
@@ -277,11 +279,16 @@ def _comparison_tables(metrics):
     return parts
 
 
-def _classification_table(classification):
+def _classification_table(classification, count):
     if classification is None:
         return []
     reference = classification["reference"]
-    parts = ["<h2>Classification</h2>",
+    parts = ["<h2>Classification</h2>", "<ul>"]
+    for name, result in classification["backends"].items():
+        same = result is not None and result["same_as_reference"]
+        parts.append(f'<li class="{"pass" if same else "fail"}">'
+                     f"{html.escape(agreement_sentence(name, result, count))}.</li>")
+    parts += ["</ul>",
              f"<p>Prediction: argmax of r/{html.escape(classification['population'])} "
              f"summed over t ≥ {classification['settle']:g} s.</p>",
              "<table><tr><th>run</th><th>accuracy</th><th>agreement with reference</th>"
@@ -301,10 +308,15 @@ def _classification_table(classification):
     return parts
 
 
-def _bode_section(bode, images):
+def _bode_section(bode, images, perturbation):
     if bode is None:
         return []
     parts = ["<h2>Frequency response (ngspice .ac against the closed form)</h2>"]
+    if perturbation:
+        changes = ", ".join(f"{c['population'] or 'all'}.{c['attribute']} × {c['factor']:g}"
+                            for c in perturbation)
+        parts.append(f"<p>The AC analysis runs the perturbed circuit ({html.escape(changes)}"
+                     "); the closed form uses the model's time constants.</p>")
     if bode["status"] == "compared":
         parts.append(f"<table><tr><th>max relative error</th><th>tolerance</th>"
                      f"<th>verdict</th></tr><tr><td>{bode['max_relative_error']:.3g}</td>"

@@ -7,6 +7,7 @@ from circuits.loader import load_model
 from circuits.model import ONLINE_ERROR_MODES
 
 from .. import crosscheck as check
+from ..checks import agreement_sentence
 from ..backends import BACKENDS
 from .paths import check_output_folder
 
@@ -110,7 +111,8 @@ def dataset_samples(model, count):
 
 
 def summary(metrics):
-    """One line per back end with its verdict and worst NRMSE."""
+    """One line per comparison with its verdict and worst NRMSE, then classification,
+    the frequency response and the overall verdict."""
     lines = []
     for name, result in metrics["backends"].items():
         if result["status"] != "ok":
@@ -125,16 +127,37 @@ def summary(metrics):
                          f"max NRMSE {worst:.3g} (tolerance {comparison['tolerance']:g})")
     classification = metrics["classification"]
     if classification is not None:
-        lines.append(f"accuracy: {'reference/continuous':15s} "
-                     f"{classification['reference']['accuracy']:.3f}")
+        count = metrics["samples"]["count"]
+        reference = classification["reference"]
+        lines.append(f"classification of {count} sample(s), labels "
+                     f"{metrics['samples']['labels']}: reference/continuous predicts "
+                     f"{reference['predictions']} (accuracy {reference['accuracy']:.3f})")
         for name, result in classification["backends"].items():
-            if result is not None:
-                same = "same predictions" if result["same_as_reference"] \
-                    else "differs from reference"
-                lines.append(f"accuracy: {name:15s} {result['accuracy']:.3f} ({same})")
+            lines.append(f"classification: {agreement_sentence(name, result, count)}")
     bode = metrics["bode"]
     if bode is not None and bode["status"] == "compared":
-        lines.append(f"bode: max relative error {bode['max_relative_error']:.3g} "
-                     f"({'pass' if bode['passed'] else 'FAIL'})")
-    lines.append("PASS" if metrics["passed"] else "FAIL")
+        lines.append(f"bode: {bode['population']}[{bode['neuron']}] max relative error "
+                     f"{bode['max_relative_error']:.3g} (tolerance {bode['tolerance']:g}) "
+                     f"{'pass' if bode['passed'] else 'FAIL'}")
+    lines.append(overall_verdict(metrics))
     return "\n".join(lines)
+
+
+def overall_verdict(metrics):
+    """The last summary line: PASS or FAIL, and what failed."""
+    if metrics["passed"]:
+        return "cross-check PASS: every comparison is within its tolerance"
+    broken = [name for name, result in metrics["backends"].items()
+              if result["status"] != "ok"]
+    exceeded = [f"{name} vs {comparison['against']}"
+                for name, result in metrics["backends"].items()
+                for comparison in result["comparisons"] if not comparison["passed"]]
+    bode = metrics["bode"]
+    if bode is not None and bode["status"] == "compared" and not bode["passed"]:
+        exceeded.append("ngspice frequency response")
+    reasons = []
+    if broken:
+        reasons.append(f"failed to run: {', '.join(broken)}")
+    if exceeded:
+        reasons.append(f"tolerance exceeded: {', '.join(exceeded)}")
+    return f"cross-check FAIL ({'; '.join(reasons)})"
