@@ -55,7 +55,7 @@ def simulate_rate(model, scheme=None, errors=None, inputs=None, target="numpy",
         ``euler`` uses Brian2's ``euler`` updater, ``exact`` its
         ``exponential_euler``, which is the reference's zero-order hold.
     errors : {"local", "instantaneous", "local_gain"}, optional
-        Online error mode; defaults to the model's when learning or gamma runs.
+        Online error mode; defaults to the model's when plasticity runs.
     inputs : dict, optional
         Population name → array (T, N) replacing its signal.
     target : {"numpy", "cython", "cpp_standalone"}

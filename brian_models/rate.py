@@ -57,8 +57,9 @@ def online_options(model, errors=None, plasticity=False, gain=None):
     """Error and plasticity options, chosen as the reference back end chooses them."""
     if plasticity and (model.learning is None or not model.learning.enabled):
         raise ModelError("plasticity needs an enabled [learning] table", key="learning")
-    gamma = model.learning.gamma if model.learning else 0.0
-    if not (errors or plasticity or gamma):
+    # Error neurons run on request or for plasticity; gamma alone does not start
+    # them, as in the reference back end.
+    if not (errors or plasticity):
         return ref.Online()
     online = ref.Online.from_model(model, errors=errors, plastic=plasticity)
     if online.errors is not None and model.target is None:
