@@ -85,7 +85,9 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
     on_epoch : callable, optional
         Called as ``on_epoch(epoch, model, history)`` after every epoch with a
         copy of the model carrying the parameters learned so far (for
-        evaluation or checkpoints).
+        evaluation or checkpoints). A number it returns is stored in
+        ``history["monitor"]`` and watched by ``plateau`` instead of the loss
+        (lower is better, so return for example minus a validation accuracy).
     plateau : tuple (patience, factor), optional
         Reduce the learning rates on a plateau: after more than ``patience``
         epochs without a new lowest epoch loss, multiply eta (and the time-constant
@@ -131,10 +133,12 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
                 bar.set_postfix(epoch=epoch, loss=f"{value:.4g}")
             history["loss"].append(float(np.mean(losses)))
             logger.info("epoch %d: loss %.6g", epoch, history["loss"][-1])
+            if on_epoch is not None:
+                monitored = on_epoch(epoch, params.write_to(model), history)
+                if monitored is not None:
+                    history.setdefault("monitor", []).append(float(monitored))
             if plateau is not None:
                 learning = _reduce_on_plateau(learning, history, plateau)
-            if on_epoch is not None:
-                on_epoch(epoch, params.write_to(model), history)
     finally:
         bar.close()
     history["seconds"] = time.perf_counter() - started
@@ -142,10 +146,14 @@ def train(model, errors=None, epochs=None, inputs=None, targets=None, *, scheme=
 
 
 def _reduce_on_plateau(learning, history, plateau):
-    """Scale the learning rates by ``factor`` after ``patience`` epochs without a new best loss."""
+    """Scale the learning rates by ``factor`` after ``patience`` epochs without a new best.
+
+    The watched value is ``history["monitor"]`` when ``on_epoch`` returns one,
+    else the epoch loss.
+    """
     patience, factor = plateau
     history.setdefault("eta", [])
-    losses = history["loss"]
+    losses = history.get("monitor") or history["loss"]
     best = int(np.argmin(losses))
     last_change = history.get("eta_changed", 0)
     if len(losses) - 1 - max(best, last_change) > patience:

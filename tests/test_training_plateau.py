@@ -29,3 +29,13 @@ def test_plateau_counter_restarts_after_a_reduction():
 def test_improving_loss_keeps_the_rate():
     etas, _ = run([5, 4, 3, 2, 1])
     assert etas == [1.0] * 5
+
+
+def test_plateau_watches_monitor_when_given():
+    # The loss keeps falling, but the monitored value (minus an accuracy) does not.
+    history, learning = {"loss": [], "monitor": []}, Learning(eta=1.0)
+    for loss, monitored in zip([5, 4, 3, 2, 1], [-0.5, -0.4, -0.4, -0.4, -0.4]):
+        history["loss"].append(loss)
+        history["monitor"].append(monitored)
+        learning = _reduce_on_plateau(learning, history, (2, 0.5))
+    assert history["eta"] == [1.0, 1.0, 1.0, 0.5, 0.5]
