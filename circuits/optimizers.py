@@ -2,9 +2,10 @@
 
 Every optimizer takes the *descent direction* d (an estimate of −∂L/∂θ, for
 example the batch mean of e r_preᵀ) and a step size, and moves θ along it.
-The online plasticity of :mod:`circuits.reference` calls :meth:`step` once
-per grid step with step size η·dt; offline (adjoint) training calls it once
-per run with step size η. Without an optimizer object the reference keeps
+The online plasticity of :mod:`circuits.reference` calls ``step_group``
+once per grid step for all weights and biases and ``step`` for each learned
+time constant, with step size η·dt. Offline (adjoint) training calls ``step``
+once per run with step size η. Without an optimizer object the reference keeps
 its built-in SGD update θ ← θ + η dt d, so that other back ends can
 reproduce it step for step.
 """
@@ -34,7 +35,11 @@ class SGD:
 
 
 class Adam:
-    """Adam with bias correction, one moment pair per parameter key.
+    """Adam with bias correction, one moment pair per key.
+
+    A key names one parameter array (:meth:`step`) or a group of arrays that
+    always step together (:meth:`step_group`, used by the online reference
+    for all weights and biases at once).
 
     With g = −d the update is m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
     θ ← θ − rate·m̂/(√v̂ + ε), where m̂ and v̂ are the bias-corrected moments.
@@ -65,7 +70,7 @@ class Adam:
         return value
 
     def step_group(self, key, values, descent, rate):
-        """One Adam update of several arrays that always step together, in place.
+        """Apply one Adam update to several arrays that always step together, in place.
 
         ``descent`` is flat: the descent directions of ``values``, raveled and
         concatenated in order. The moments and the step count belong to ``key``.
