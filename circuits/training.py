@@ -252,4 +252,5 @@ def _progress_bar(epochs, inputs, enabled):
     elif hasattr(inputs, "__len__"):
         per_epoch = len(inputs)
     total = epochs * per_epoch if per_epoch is not None else None
-    return tqdm(total=total, disable=not enabled, unit="run", desc="train")
+    # disable=None turns the bar off when standard error is not a terminal (a log file).
+    return tqdm(total=total, disable=None if enabled else True, unit="run", desc="train")
