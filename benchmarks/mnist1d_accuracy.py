@@ -37,11 +37,12 @@ def main(argv=None):
     parser.add_argument("--plateau", type=float, nargs=2, default=(2, 0.5),
                         metavar=("PATIENCE", "FACTOR"),
                         help="halve the learning rate after more than PATIENCE epochs "
-                             "without a higher training accuracy (default: 2 0.5, the "
-                             "GLE paper's ReduceLROnPlateau setting)")
-    parser.add_argument("--monitor-samples", type=int, default=500,
-                        help="training sequences whose accuracy the plateau rule "
-                             "watches (default: 500)")
+                             "without a lower epoch loss (default: 2 0.5, the GLE "
+                             "paper's ReduceLROnPlateau setting)")
+    parser.add_argument("--monitor-samples", type=int, default=0,
+                        help="let the plateau rule watch the accuracy on this many "
+                             "training sequences instead of the epoch loss "
+                             "(default: 0, watch the loss)")
     args = parser.parse_args(argv)
 
     model = load_model(args.model)
@@ -62,18 +63,20 @@ def main(argv=None):
 
     def on_epoch(epoch, learned, history):
         done = epoch + 1
-        # The plateau rule watches the accuracy on training sequences, so the
-        # test set plays no part in training.
-        monitored = datasets.evaluate(learned, "train", limit=args.monitor_samples)
+        # With --monitor-samples the plateau rule watches the accuracy on training
+        # sequences, else the epoch loss; the test set plays no part in training.
+        monitored = None
+        if args.monitor_samples:
+            monitored = datasets.evaluate(learned, "train", limit=args.monitor_samples)
         if done % args.every == 0 or done == args.epochs:
             accuracy = datasets.evaluate(learned, "test")
             save_model(learned, args.checkpoint)
             minutes = (time.perf_counter() - started) / 60
             eta = history["eta"][-1] if history.get("eta") else model.learning.eta
-            print(f"| {done} | {history['loss'][-1]:.4f} | {eta:.3g} | "
-                  f"{100 * monitored:.1f} % | {100 * accuracy:.1f} % | {minutes:.1f} |",
-                  flush=True)
-        return -monitored
+            watched = "–" if monitored is None else f"{100 * monitored:.1f} %"
+            print(f"| {done} | {history['loss'][-1]:.4f} | {eta:.3g} | {watched} | "
+                  f"{100 * accuracy:.1f} % | {minutes:.1f} |", flush=True)
+        return None if monitored is None else -monitored
 
     patience, factor = args.plateau
     train(model, epochs=args.epochs, inputs=epoch_batches, progress=False,
