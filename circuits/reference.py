@@ -328,6 +328,11 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
         )
     if online.errors is not None:
         check_error_target(model, target)
+    elif set(record) & {"e", "v", "alpha"}:
+        raise ModelError(
+            f"recording {sorted(set(record) & {'e', 'v', 'alpha'})} needs error neurons; "
+            "pass online=Online(errors=\"local\") or leave these variables out",
+            key="record", value=sorted(record))
     if online.errors is not None:
         for population in model.neurons:
             if population.variant == "nla":

@@ -11,7 +11,8 @@ def add_parser(subparsers):
 def run(args):
     model = load_model(args.model)
     sizes = ", ".join(f"{p.name} ({p.kind}, {p.size})" for p in model.populations)
-    print(f"{args.model}: valid model '{model.name}': {sizes}; "
-          f"{len(model.projections)} projections; dt = {model.dt:g} s, "
-          f"duration = {model.duration:g} s")
+    count = len(model.projections)
+    projections = f"{count} projection" + ("" if count == 1 else "s")
+    print(f"{args.model}: valid model '{model.name}': {sizes}; {projections}; "
+          f"dt = {model.dt:g} s, duration = {model.duration:g} s")
     return 0
