@@ -39,3 +39,14 @@ def test_plateau_watches_monitor_when_given():
         history["monitor"].append(monitored)
         learning = _reduce_on_plateau(learning, history, (2, 0.5))
     assert history["eta"] == [1.0, 1.0, 1.0, 0.5, 0.5]
+
+
+def test_cli_rejects_plateau_factor_above_one(capsys, tmp_path):
+    from vle.cli import main
+
+    from conftest import EXAMPLES
+
+    code = main(["train", str(EXAMPLES / "chain.toml"), "--plateau", "1", "2",
+                 "--out", str(tmp_path / "t.toml")])
+    assert code == 2
+    assert "--plateau" in capsys.readouterr().err

@@ -44,6 +44,11 @@ def add_parser(subparsers):
                         help="with --dataset: test on the first K test sequences")
     parser.add_argument("--batch-size", type=int, default=100,
                         help="with --dataset: sequences per batch (default: 100)")
+    parser.add_argument("--plateau", type=float, nargs=2, default=None,
+                        metavar=("PATIENCE", "FACTOR"),
+                        help="multiply the learning rates by FACTOR after more than "
+                             "PATIENCE epochs without a lower epoch loss (the GLE "
+                             "paper used 2 0.5 for MNIST-1D)")
 
 
 def run(args):
@@ -57,7 +62,7 @@ def run(args):
     before = grad.loss(model, scheme=args.scheme)
     trained, history = train(model, args.errors, args.epochs, scheme=args.scheme,
                              progress=not args.no_progress, eta=args.eta,
-                             optimizer=args.optimizer)
+                             optimizer=args.optimizer, plateau=_plateau(args))
     after = grad.loss(trained, scheme=args.scheme)
     save_model(trained, out)
     print(f"loss before {before:.6g}, after {after:.6g} ({len(history['loss'])} epochs, "
@@ -75,10 +80,24 @@ def _train_dataset(model, args, out):
     trained, history = train_mnist1d(
         model, args.epochs, args.train_samples, args.test_samples, args.batch_size,
         progress=not args.no_progress, errors=args.errors, scheme=args.scheme,
-        eta=args.eta, optimizer=args.optimizer)
+        eta=args.eta, optimizer=args.optimizer, plateau=_plateau(args))
     save_model(trained, out)
     accuracy = history["test_accuracy"]
     print(f"test accuracy before {accuracy['before']:.4f}, after {accuracy['after']:.4f} "
           f"({len(history['loss'])} epochs, {history['seconds']:.1f} s, final training "
           f"loss {history['loss'][-1]:.4g}); wrote {out}")
     return 0
+
+
+def _plateau(args):
+    """The (patience, factor) pair of --plateau, checked; None without the option."""
+    if args.plateau is None:
+        return None
+    patience, factor = args.plateau
+    if patience < 0 or patience != int(patience):
+        raise ModelError("the plateau patience must be a whole number of epochs >= 0",
+                         key="--plateau", value=patience)
+    if not 0 < factor < 1:
+        raise ModelError("the plateau factor must lie between 0 and 1",
+                         key="--plateau", value=factor)
+    return int(patience), factor
