@@ -91,7 +91,8 @@ def simulate_continuous(model, params, inputs, target, online, record, record_we
                          else params.bias[p.name]) for p in neurons}
         values = {"u": {}, "ubreve": {}, "r": {}, "I": {}, "v": {}, "alpha": {}, "e": {}}
         for name, source in sources.items():
-            values["r"][name] = np.broadcast_to(source(t), (batch,) + source(t).shape[1:])
+            rate = source(t)
+            values["r"][name] = np.broadcast_to(rate, (batch,) + rate.shape[1:])
         for p in neurons:
             u = layout.view(y, f"u/{p.name}")
             current = bias[p.name] + sum(values["r"][q.pre] @ weights[q.name].T
@@ -127,8 +128,10 @@ def simulate_continuous(model, params, inputs, target, online, record, record_we
         return dydt
 
     y0 = np.empty(layout.size)
-    x0 = {name: np.broadcast_to(s(0.0), (batch,) + s(0.0).shape[1:])
-          for name, s in sources.items()}
+    x0 = {}
+    for name, source in sources.items():
+        rate = source(0.0)
+        x0[name] = np.broadcast_to(rate, (batch,) + rate.shape[1:])
     u0, _ = ref.initial_state(model, params, x0)
     for p in neurons:
         y0[layout.blocks[f"u/{p.name}"][0]] = np.broadcast_to(

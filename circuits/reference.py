@@ -181,7 +181,7 @@ def target_array(model, times, target=None, scheme="euler", inputs=None):
         array = model.target.signal.sample(times)
     elif model.target.teacher is not None:
         # The teacher runs on the student's time grid and inputs, whatever its own
-        # file says about them.
+        # file sets for them.
         teacher = model.target.teacher.copy()
         teacher.dt, teacher.duration = model.dt, model.duration
         if inputs is None:
@@ -313,7 +313,7 @@ def simulate(model, *, scheme=None, inputs=None, target=None, online=None,
     Returns
     -------
     Traces
-        ``traces.params`` holds the parameters at the end of the run.
+        ``traces.params`` contains the parameters at the end of the run.
     """
     scheme = scheme or model.scheme
     if scheme not in SCHEMES:

@@ -32,11 +32,11 @@ logger = logging.getLogger(__name__)
 
 
 def learning_settings(model, errors=None, targets_supplied=False, **overrides):
-    """The model's [learning] table with ``overrides``, checked again.
+    """Return the model's [learning] table with ``overrides``, checked again.
 
     Raises ModelError (naming the key) for a model without a target, with
     β = 0, with a non-positive learning rate or with time-constant learning
-    but no ``tau_min``. ``targets_supplied`` says that the caller brings the
+    but no ``tau_min``. ``targets_supplied`` is true when the caller brings the
     target rates, so the [target] table needs no signal or teacher.
     """
     grad.check_target(model, target=True if targets_supplied else None)

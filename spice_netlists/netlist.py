@@ -85,7 +85,7 @@ class Netlist:
         no analysis unless the deck has one (``-r out.raw`` needs none).
 
     A transient deck with probes gets ``.save`` lines naming exactly the probed
-    vectors, so that the raw file holds these and ``time`` rather than every
+    vectors, so that the raw file contains these and ``time`` rather than every
     node voltage and branch current (half the columns of a forward network, and
     less to write and read at each of its tens of thousands of time points).
     """

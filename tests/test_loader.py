@@ -322,21 +322,24 @@ def test_flat_weights_ambiguous(tmp_path):
     table["target"]["signal"]["amplitude"] = [1.0, 1.0]
     message = load_error(tmp_path, table)
     assert "projections[h_to_out].weights" in message
-    assert "(4,)" in message and "(2, 2)" in message
+    assert "(4,)" in message
+    assert "(2, 2)" in message
 
 
 def test_per_neuron_shape_mismatch(tmp_path):
     message = load_error(tmp_path, modified(
         lambda t: t["populations"][1].update(tau_m=[1.0, 1.0, 1.0])))
     assert "populations[hidden].tau_m" in message
-    assert "(3,)" in message and "(2,)" in message
+    assert "(3,)" in message
+    assert "(2,)" in message
 
 
 def test_sines_shape_mismatch(tmp_path):
     message = load_error(tmp_path, modified(lambda t: t["populations"][0]["signal"].update(
         amplitude=[1.0, 0.5, 0.2], frequency=[0.5, 1.0])))
     assert "populations[x].signal" in message
-    assert "(1, 3)" in message and "(1, 2)" in message
+    assert "(1, 3)" in message
+    assert "(1, 2)" in message
 
 
 def test_sines_flat_list_for_several_neurons(tmp_path):
@@ -352,7 +355,8 @@ def test_target_signal_size_mismatch(tmp_path):
     message = load_error(tmp_path, modified(
         lambda t: t["target"]["signal"].update(amplitude=[1.0, 2.0])))
     assert "target.signal.amplitude" in message
-    assert "(2,)" in message and "(1,)" in message
+    assert "(2,)" in message
+    assert "(1,)" in message
 
 
 @pytest.mark.parametrize("phi, hint", [("relu", "expected one of tanh"),
@@ -458,7 +462,8 @@ def test_cycle(tmp_path):
         {"name": "back", "pre": "out", "post": "hidden", "weights": [1.0, 1.0]}))
     message = load_error(tmp_path, table)
     assert "cycle" in message
-    assert "hidden" in message and "out" in message
+    assert "hidden" in message
+    assert "out" in message
 
 
 @pytest.mark.parametrize("change, key", [
@@ -638,7 +643,8 @@ def test_validate_subprocess_exit_codes(tmp_path):
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    assert "key 'dt'" in result.stderr and "'1 mV'" in result.stderr
+    assert "key 'dt'" in result.stderr
+    assert "'1 mV'" in result.stderr
     good = ROOT / "examples" / "single_neuron.toml"
     result = subprocess.run([sys.executable, "-m", "vle.cli", "validate", str(good)],
                             capture_output=True, text=True, cwd=ROOT)

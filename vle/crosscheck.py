@@ -162,8 +162,8 @@ def forward_model(model, errors):
         result.learning = None
         return result
     if model.target is None:
-        raise ModelError("--errors needs a [target] table (or --dataset) that says what "
-                         "the output should be", key="target", source=model.source)
+        raise ModelError("--errors needs a [target] table (or --dataset) that "
+                         "defines what the output should be", key="target", source=model.source)
     if model.learning is not None and model.learning.gamma:
         raise ModelError(
             f"--errors needs gamma = 0 (the model has {model.learning.gamma:g}): the "
@@ -424,7 +424,7 @@ SCHEMA_VERSION = 1
 
 
 def _bode_population(model, changes):
-    """The first population that a perturbation names, else the first population."""
+    """Return the first population that a perturbation names, else the first population."""
     named = [population for population, _, _ in changes or () if population is not None]
     return named[0] if named else model.neurons[0].name
 
@@ -474,4 +474,9 @@ def _judge(metrics):
     if bode is not None and bode["status"] == "compared":
         passed = passed and bode["passed"]
     metrics["passed"] = bool(passed and not failed_to_run)
-    metrics["exit_code"] = 2 if failed_to_run else (0 if passed else 1)
+    if failed_to_run:
+        metrics["exit_code"] = 2
+    elif passed:
+        metrics["exit_code"] = 0
+    else:
+        metrics["exit_code"] = 1

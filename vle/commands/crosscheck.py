@@ -97,7 +97,7 @@ def with_duration(model, duration):
 
 
 def dataset_samples(model, count):
-    """The first ``count`` MNIST-1D test sequences as per-sample inputs and targets."""
+    """Return the first ``count`` MNIST-1D test sequences as per-sample inputs and targets."""
     from .. import datasets
 
     if count < 1:
@@ -111,7 +111,7 @@ def dataset_samples(model, count):
 
 
 def summary(metrics):
-    """One line per comparison with its verdict and worst NRMSE, then classification,
+    """Format one line per comparison with its verdict and worst NRMSE, then classification,
     the frequency response and the overall verdict."""
     lines = []
     for name, result in metrics["backends"].items():
@@ -144,7 +144,7 @@ def summary(metrics):
 
 
 def overall_verdict(metrics):
-    """The last summary line: PASS or FAIL, and what failed."""
+    """Return the last summary line: PASS or FAIL, and what failed."""
     if metrics["passed"]:
         return "cross-check PASS: every comparison is within its tolerance"
     broken = [name for name, result in metrics["backends"].items()
